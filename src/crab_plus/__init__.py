@@ -1,0 +1,35 @@
+"""crab-plus: Crab+ unified audio-visual scene understanding, native to the Hugging Face stack.
+
+Importing this package registers Crab+ with transformers' auto classes (see ``crab_plus.registration``).
+"""
+
+from .errors import (
+    AdapterError,
+    AnnotationError,
+    CheckpointError,
+    ConfigError,
+    CrabPlusError,
+    MediaError,
+    PlaceholderMismatchError,
+    TaskError,
+)
+from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
+from .registration import register_all
+
+register_all()
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AdapterError",
+    "AnnotationError",
+    "CheckpointError",
+    "ConfigError",
+    "CrabPlusConfig",
+    "CrabPlusError",
+    "CrabPlusForConditionalGeneration",
+    "CrabPlusModel",
+    "MediaError",
+    "PlaceholderMismatchError",
+    "TaskError",
+]

@@ -1,0 +1,63 @@
+"""The ``crab-plus`` command.
+
+Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
+``crab-plus --help`` stays cheap. Subcommands: ``init-tiny``, ``convert omni``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _init_tiny(args: argparse.Namespace) -> int:
+    from .testing import save_tiny_crab_plus
+
+    save_tiny_crab_plus(args.out, seed=args.seed)
+    print(f"wrote a tiny random Crab+ model (seed {args.seed}) to {args.out}")
+    return 0
+
+
+def _convert_omni(args: argparse.Namespace) -> int:
+    from .modeling.convert_omni import convert_omni_checkpoint
+
+    report = convert_omni_checkpoint(args.src, args.dst, max_shard_size=args.max_shard_size, overwrite=args.overwrite)
+    print(report.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    init_tiny = commands.add_parser("init-tiny", help="write a tiny random Crab+ model (and tokenizer) to a folder")
+    init_tiny.add_argument("out", help="destination folder")
+    init_tiny.add_argument("--seed", type=int, default=0)
+    init_tiny.set_defaults(run=_init_tiny)
+
+    convert = commands.add_parser("convert", help="convert released checkpoints to crab-plus folders")
+    convert_kinds = convert.add_subparsers(dest="kind", metavar="KIND")
+    convert_kinds.required = True
+    omni = convert_kinds.add_parser("omni", help="a Qwen2.5-Omni (full or thinker-only) folder -> crab-plus folder")
+    omni.add_argument("src", help="Qwen2.5-Omni checkpoint folder (config.json + safetensors shards)")
+    omni.add_argument("dst", help="destination folder (must not exist unless --overwrite)")
+    omni.add_argument("--max-shard-size", default="2GB", help="largest output shard, e.g. 500MB or 2GB")
+    omni.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    omni.set_defaults(run=_convert_omni)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .errors import CrabPlusError
+
+    try:
+        return args.run(args)
+    except CrabPlusError as error:
+        print(f"crab-plus {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

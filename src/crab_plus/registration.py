@@ -1,0 +1,28 @@
+"""Every registration of crab-plus with transformers (and, as they land, peft and pipelines), in one place.
+
+``import crab_plus`` calls :func:`register_all` once. Each call is idempotent (``exist_ok=True``), so importing
+twice or calling it again is harmless.
+"""
+
+from __future__ import annotations
+
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForImageTextToText,
+    AutoModelForMultimodalLM,
+)
+
+from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
+
+
+def register_models() -> None:
+    """AutoConfig("crab_plus"); AutoModel -> CrabPlusModel; the generating auto classes -> the LM-head model."""
+    AutoConfig.register(CrabPlusConfig.model_type, CrabPlusConfig, exist_ok=True)
+    AutoModel.register(CrabPlusConfig, CrabPlusModel, exist_ok=True)
+    for auto_class in (AutoModelForMultimodalLM, AutoModelForImageTextToText):
+        auto_class.register(CrabPlusConfig, CrabPlusForConditionalGeneration, exist_ok=True)
+
+
+def register_all() -> None:
+    register_models()

@@ -1,0 +1,176 @@
+"""Tiny random Crab+ models, tokenizers and processors for tests and for users' own tests.
+
+Everything here is built in-process from configs (no download): a byte-level BPE tokenizer trained on a small
+built-in corpus and carrying the Qwen2.5-Omni special tokens, and a Crab+ model of the Omni paradigm with a
+few thousand-wide layers instead of billions of parameters.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+from .modeling.configuration_crab_plus import CrabPlusConfig
+from .modeling.modeling_crab_plus import CrabPlusForConditionalGeneration
+
+# Qwen2.5-Omni's special tokens, in the release vocabulary's order (ids 151643...).
+OMNI_SPECIAL_TOKENS = (
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|AUDIO|>", "<|audio_bos|>", "<|audio_eos|>",
+    "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_bos|>", "<|vision_eos|>", "<|vision_pad|>",
+    "<|IMAGE|>", "<|VIDEO|>",
+)
+# Named media tokens, as the Qwen2.5-Omni tokenizer exposes them (tokenizer.video_token, ...).
+OMNI_NAMED_TOKENS = {
+    "image_token": "<|IMAGE|>", "audio_token": "<|AUDIO|>", "video_token": "<|VIDEO|>",
+    "vision_bos_token": "<|vision_bos|>", "vision_eos_token": "<|vision_eos|>",
+    "audio_bos_token": "<|audio_bos|>", "audio_eos_token": "<|audio_eos|>",
+}
+
+_CORPUS_WORDS = """
+system user assistant you are qwen a virtual human developed by the team alibaba group capable of perceiving
+auditory and visual inputs as well as generating text and speech this is video an audio image two videos clips
+please watch listen identify action emotion person judge which matches answer question options choices describe
+events their time range start end event visual sound sounding object category box points exist does description
+caption what where when how many first second left right top bottom instrument playing guitar piano violin drum
+dog barking car engine speech man woman child singing talking happy sad angry neutral surprise fear disgust
+red green blue yellow circle square triangle moving bouncing rotating static tone chirp noise burst rhythm true
+false yes no the of in on at to from with and or is are was were it its this that there here one two three four
+five six seven eight nine ten zero 0 1 2 3 4 5 6 7 8 9 10 224 start_time end_time <answer> </answer> <event>
+</event> <range> </range> <visual> </visual> <audio> </audio> <obj> </obj> <des> </des> [ ] ( ) , . : ? !
+"""
+
+
+def _corpus() -> list[str]:
+    words = _CORPUS_WORDS.split()
+    lines = [" ".join(words[i : i + 12]) for i in range(0, len(words), 6)]
+    lines += [f"[{a},{b},{a + 37},{b + 41}] ({a},{b}) start_time:{a % 10} end_time:{b % 10}" for a in range(0, 224, 7)
+              for b in range(3, 224, 29)]
+    return lines * 4
+
+
+@lru_cache(maxsize=4)
+def _trained_bpe(vocab_size: int) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    bpe.train_from_iterator(_corpus(), trainer=trainer)
+    model = bpe.to_str()
+    import json
+
+    data = json.loads(model)["model"]
+    merges = tuple(tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in data["merges"])
+    return tuple(sorted(data["vocab"].items(), key=lambda kv: kv[1])), merges
+
+
+def tiny_tokenizer(vocab_size: int = 640):
+    """A Qwen2 byte-level BPE tokenizer trained in-process, with the Omni special tokens appended.
+
+    The special tokens get the ids right after the BPE vocabulary, in Qwen2.5-Omni's order.
+    """
+    from transformers import Qwen2Tokenizer
+
+    vocab, merges = _trained_bpe(vocab_size)
+    tokenizer = Qwen2Tokenizer(vocab=dict(vocab), merges=list(merges), extra_special_tokens=OMNI_NAMED_TOKENS)
+    tokenizer.add_special_tokens({"additional_special_tokens": list(OMNI_SPECIAL_TOKENS)})
+    tokenizer.eos_token = "<|im_end|>"
+    tokenizer.pad_token = "<|endoftext|>"
+    return tokenizer
+
+
+def tiny_crab_plus_config(tokenizer=None, **overrides) -> CrabPlusConfig:
+    """A CrabPlusConfig of a few hundred thousand parameters whose token ids match ``tokenizer``."""
+    tokenizer = tokenizer if tokenizer is not None else tiny_tokenizer()
+    ids = {tok: tokenizer.convert_tokens_to_ids(tok) for tok in OMNI_SPECIAL_TOKENS}
+    hidden = 64
+    config = dict(
+        text_config=dict(
+            vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
+            rope_parameters={"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0},
+            tie_word_embeddings=False, pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
+        ),
+        vision_config=dict(
+            depth=2, hidden_size=32, intermediate_size=64, num_heads=2, in_channels=3, patch_size=14,
+            spatial_merge_size=2, temporal_patch_size=2, window_size=112, out_hidden_size=hidden,
+            fullatt_block_indexes=[1],
+        ),
+        audio_config=dict(
+            num_mel_bins=128, encoder_layers=2, encoder_attention_heads=2, encoder_ffn_dim=64, d_model=32,
+            max_source_positions=1500, n_window=100, output_dim=hidden,
+        ),
+        audio_token_index=ids["<|AUDIO|>"], image_token_index=ids["<|IMAGE|>"], video_token_index=ids["<|VIDEO|>"],
+        audio_start_token_id=ids["<|audio_bos|>"], audio_end_token_id=ids["<|audio_eos|>"],
+        vision_start_token_id=ids["<|vision_bos|>"], vision_end_token_id=ids["<|vision_eos|>"],
+        user_token_id=tokenizer.convert_tokens_to_ids("user") if "user" in tokenizer.get_vocab() else 0,
+        pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
+    )
+    config.update(overrides)
+    return CrabPlusConfig(**config)
+
+
+def tiny_crab_plus_model(seed: int = 0, config: CrabPlusConfig | None = None) -> CrabPlusForConditionalGeneration:
+    """A tiny CrabPlusForConditionalGeneration with weights drawn from ``torch.manual_seed(seed)``."""
+    config = config if config is not None else tiny_crab_plus_config()
+    torch.manual_seed(seed)
+    model = CrabPlusForConditionalGeneration(config)
+    model.generation_config.pad_token_id = config.text_config.pad_token_id
+    model.generation_config.eos_token_id = config.text_config.eos_token_id
+    return model.eval()
+
+
+def tiny_model_inputs(
+    config: CrabPlusConfig,
+    *,
+    seed: int = 0,
+    prompt_ids: list[int] | None = None,
+    frames: int = 2,
+    frame_size: int = 56,
+    audio_mel_frames: int = 100,
+) -> dict[str, torch.Tensor]:
+    """Random model inputs for one sample laid out as Crab+ does: text, video span, audio span, text.
+
+    ``pixel_values_videos`` are (grid_t * grid_h * grid_w, 3 * temporal_patch * patch**2) patch rows and
+    ``input_features`` a (1, 128, audio_mel_frames) log-mel block, with placeholders expanded to exactly the
+    number of tokens the encoders produce. Used where a test needs model inputs without the processor.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    vision = config.vision_config
+    patch, temporal, merge = vision.patch_size, vision.temporal_patch_size, vision.spatial_merge_size
+    grid_thw = torch.tensor([[frames // temporal, frame_size // patch, frame_size // patch]])
+    n_patches = int(grid_thw.prod())
+    pixel_values_videos = torch.randn(n_patches, 3 * temporal * patch * patch, generator=generator)
+    n_video_tokens = n_patches // merge**2
+    input_features = torch.randn(1, config.audio_config.num_mel_bins, audio_mel_frames, generator=generator)
+    feature_attention_mask = torch.ones(1, audio_mel_frames, dtype=torch.long)
+    n_audio_tokens = ((audio_mel_frames - 1) // 2 + 1 - 2) // 2 + 1
+    text = prompt_ids if prompt_ids is not None else torch.randint(0, 200, (7,), generator=generator).tolist()
+    ids = (
+        text[:3]
+        + [config.vision_start_token_id] + [config.video_token_id] * n_video_tokens + [config.vision_end_token_id]
+        + [config.audio_start_token_id] + [config.audio_token_id] * n_audio_tokens + [config.audio_end_token_id]
+        + text[3:]
+    )
+    input_ids = torch.tensor([ids])
+    return {
+        "input_ids": input_ids,
+        "attention_mask": torch.ones_like(input_ids),
+        "pixel_values_videos": pixel_values_videos,
+        "video_grid_thw": grid_thw,
+        "video_second_per_grid": torch.tensor([1.0]),
+        "input_features": input_features,
+        "feature_attention_mask": feature_attention_mask,
+    }
+
+
+def save_tiny_crab_plus(out: str, seed: int = 0) -> None:
+    """Write the tiny random model and its tokenizer to ``out`` (what ``crab-plus init-tiny`` does)."""
+    tokenizer = tiny_tokenizer()
+    model = tiny_crab_plus_model(seed=seed, config=tiny_crab_plus_config(tokenizer))
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
