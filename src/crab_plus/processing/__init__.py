@@ -1,0 +1,1 @@
+"""Media decoding, per-task media policies and CrabPlusProcessor."""
