@@ -1,13 +1,20 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``init-tiny``, ``convert omni``.
+``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    print(run_demo(max_new_tokens=args.max_new_tokens))
+    return 0
 
 
 def _init_tiny(args: argparse.Namespace) -> int:
@@ -30,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+
+    demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
+    demo.add_argument("--max-new-tokens", type=int, default=16)
+    demo.set_defaults(run=_demo)
 
     init_tiny = commands.add_parser("init-tiny", help="write a tiny random Crab+ model (and tokenizer) to a folder")
     init_tiny.add_argument("out", help="destination folder")

@@ -174,3 +174,42 @@ def save_tiny_crab_plus(out: str, seed: int = 0) -> None:
     model = tiny_crab_plus_model(seed=seed, config=tiny_crab_plus_config(tokenizer))
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+
+
+def release_key(crab_plus_key: str) -> str:
+    """crab-plus weight name -> the name it has in a released Qwen2.5-Omni checkpoint (``thinker.*``)."""
+    for ours, released in (("model.language_model.", "thinker.model."), ("model.visual.", "thinker.visual."),
+                           ("model.audio_tower.", "thinker.audio_tower."), ("lm_head.", "thinker.lm_head.")):
+        if crab_plus_key.startswith(ours):
+            return released + crab_plus_key.removeprefix(ours)
+    raise ValueError(f"{crab_plus_key!r} is not a crab-plus weight name")
+
+
+def write_omni_release_checkpoint(
+    folder, config: CrabPlusConfig, tensors, *, max_shard_bytes: int = 10**9, thinker_only: bool = False
+) -> None:
+    """Write a checkpoint laid out like the published Qwen2.5-Omni (sharded safetensors + index + config).
+
+    ``tensors`` yields (released name, tensor) pairs, e.g. ``thinker.model.layers.0...``, ``talker.*``; they
+    are written as they come, so a multi-GB synthetic checkpoint never sits in memory whole.
+    With ``thinker_only`` the config is a thinker config and names carry no ``thinker.`` prefix.
+    """
+    import json
+    from pathlib import Path
+
+    from .modeling.convert_omni import ShardWriter
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    thinker = {k: v for k, v in config.to_dict().items() if k not in ("paradigm", "architectures", "transformers_version")}
+    thinker["model_type"] = "qwen2_5_omni_thinker"
+    if thinker_only:
+        document = dict(thinker, architectures=["Qwen2_5OmniThinkerForConditionalGeneration"])
+    else:
+        document = {"model_type": "qwen2_5_omni", "architectures": ["Qwen2_5OmniForConditionalGeneration"],
+                    "thinker_config": thinker, "talker_config": {}, "token2wav_config": {}, "enable_audio_output": True}
+    (folder / "config.json").write_text(json.dumps(document, indent=2))
+    writer = ShardWriter(folder, max_shard_bytes)
+    for name, tensor in tensors:
+        writer.add(name.removeprefix("thinker.") if thinker_only else name, tensor)
+    writer.finish()

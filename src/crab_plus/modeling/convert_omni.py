@@ -139,7 +139,7 @@ def expected_keys(config: CrabPlusConfig) -> set[str]:
     return set(model.state_dict().keys())
 
 
-class _ShardWriter:
+class ShardWriter:
     """Collect tensors and flush them to numbered safetensors files of at most ``max_bytes`` each."""
 
     def __init__(self, folder: Path, max_bytes: int):
@@ -201,7 +201,7 @@ def convert_omni_checkpoint(
     tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.converting-", dir=dst.parent))
     report = ConversionReport(dst=dst)
     try:
-        writer = _ShardWriter(tmp, parse_size(max_shard_size))
+        writer = ShardWriter(tmp, parse_size(max_shard_size))
         seen: set[str] = set()
         for shard in shards:
             try:
