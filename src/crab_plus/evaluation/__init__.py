@@ -1,0 +1,1 @@
+"""Evaluation: metrics, the segmentation mask stage, evaluation runs."""
