@@ -1,0 +1,111 @@
+"""The arguments of ``crab-plus train``: a YAML/JSON file plus command-line overrides, parsed by HfArgumentParser.
+
+Four dataclasses: :class:`ModelArguments`, :class:`DataArguments`, :class:`AdapterArguments` and transformers'
+own ``TrainingArguments``. A config file is a flat mapping of their field names (as in the presets shipped in
+``crab_plus/training/presets``); overrides are ``--name value`` pairs that win over the file. Unknown keys are a
+:class:`~crab_plus.errors.ConfigError` naming them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ConfigError
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+RELEASE_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@dataclass
+class ModelArguments:
+    model_name_or_path: str = field(metadata={"help": "crab-plus folder to start from ('tiny' builds the tiny random model)"})
+    dtype: str = field(default="float32", metadata={"help": "weights dtype while training: float32, bfloat16, float16"})
+
+
+@dataclass
+class DataArguments:
+    annotations: str = field(metadata={"help": "AVUIE_2 folder ({task}/{split}.json) or a JSONL file of samples"})
+    media_root: str | None = field(default=None, metadata={"help": "root of the media paths (default: annotations' parent)"})
+    tasks: list[str] | None = field(default=None, metadata={"help": "task keys to train on (default: all found)"})
+    split: str = field(default="train")
+    mixture: str = field(default="proportional", metadata={"help": "proportional | temperature"})
+    mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
+    max_samples_per_task: int | None = field(default=None)
+
+
+@dataclass
+class AdapterArguments:
+    adapter: str = field(default="ilora", metadata={"help": "ilora | lora | none (train the parts in train_parts)"})
+    r: int = field(default=8)
+    lora_alpha: int = field(default=16)
+    lora_dropout: float = field(default=0.05)
+    num_heads: int = field(default=3, metadata={"help": "I-LoRA B heads"})
+    router: str = field(default="token", metadata={"help": "I-LoRA router: token | sequence | task"})
+    top_k: int | None = field(default=None)
+    load_balance_weight: float = field(default=0.0)
+    target_modules: list[str] = field(default_factory=lambda: list(RELEASE_TARGETS))
+    train_parts: list[str] = field(default_factory=list, metadata={"help": "backbone parts trained in full: vision audio text lm_head"})
+
+    def __post_init__(self):
+        if self.adapter not in ("ilora", "lora", "none"):
+            raise ConfigError(f"adapter={self.adapter!r} is not known; use ilora, lora or none.")
+        if self.adapter == "none" and not self.train_parts:
+            raise ConfigError("adapter=none trains nothing: name train_parts (vision, audio, text, lm_head).")
+
+
+def _as_argv(values: dict) -> list[str]:
+    """{"learning_rate": 1e-4, "tasks": ["ave", "ks"], "bf16": True} -> ["--learning_rate", "0.0001", ...]."""
+    argv = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        argv.append(f"--{key}")
+        argv.extend(str(v) for v in value) if isinstance(value, (list, tuple)) else argv.append(str(value))
+    return argv
+
+
+def read_config_file(path: str | Path) -> dict:
+    """A YAML or JSON mapping; a preset name ("release", "cpu_tiny") reads the shipped preset."""
+    path = Path(path)
+    if not path.exists() and (PRESETS_DIR / f"{path}.yaml").is_file():
+        path = PRESETS_DIR / f"{path}.yaml"
+    if not path.is_file():
+        presets = ", ".join(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+        raise ConfigError(f"training config {path} does not exist; give a YAML/JSON file or a preset ({presets}).")
+    text = path.read_text()
+    if path.suffix == ".json":
+        values = json.loads(text)
+    else:
+        import yaml
+
+        values = yaml.safe_load(text)
+    if not isinstance(values, dict):
+        raise ConfigError(f"training config {path} must be a mapping of argument names to values.")
+    return values
+
+
+def parse_train_arguments(config: str | Path | dict | None = None, overrides: list[str] | None = None):
+    """-> (ModelArguments, DataArguments, AdapterArguments, TrainingArguments) from a file and overrides."""
+    from transformers import HfArgumentParser, TrainingArguments
+
+    values = config if isinstance(config, dict) else (read_config_file(config) if config is not None else {})
+    parser = HfArgumentParser((ModelArguments, DataArguments, AdapterArguments, TrainingArguments))
+    known = {action.dest for action in parser._actions}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown training config keys: {', '.join(unknown)}. See `crab-plus train --help`.")
+    try:
+        *parsed, remaining = parser.parse_args_into_dataclasses(
+            args=_as_argv(values) + list(overrides or []), return_remaining_strings=True
+        )
+    except SystemExit as error:  # argparse reports bad values by exiting
+        raise ConfigError(f"invalid training arguments (see the message above): exit status {error.code}") from error
+    except ConfigError:
+        raise
+    except ValueError as error:  # TrainingArguments' own checks (e.g. bf16 without a GPU)
+        raise ConfigError(f"invalid training arguments: {error}") from error
+    if remaining:
+        raise ConfigError(f"unknown training arguments: {' '.join(remaining)}. See `crab-plus train --help`.")
+    return tuple(parsed)

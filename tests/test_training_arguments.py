@@ -1,0 +1,65 @@
+"""`crab-plus train` arguments: presets, files, overrides and unknown keys."""
+
+import json
+
+import pytest
+import torch
+
+from crab_plus.errors import ConfigError
+from crab_plus.training import parse_train_arguments
+
+
+def test_release_preset_is_the_paper_recipe():
+    # The preset targets GPUs; on this CPU machine bf16 needs use_cpu.
+    model, data, adapter, training = parse_train_arguments("release", ["--use_cpu", "true"])
+    assert (adapter.adapter, adapter.r, adapter.lora_alpha, adapter.lora_dropout, adapter.num_heads) == ("ilora", 128, 256, 0.1, 3)
+    assert adapter.target_modules == ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    assert training.learning_rate == 1e-4 and training.lr_scheduler_type == "cosine" and training.warmup_steps == 0.03
+    assert training.weight_decay == 0.0 and training.max_grad_norm == 1.0 and training.num_train_epochs == 5
+    assert training.per_device_train_batch_size == 4 and training.bf16 and training.gradient_checkpointing
+    assert training.seed == 42 and model.dtype == "bfloat16"
+
+
+def test_file_and_overrides(tmp_path):
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"model_name_or_path": "tiny", "annotations": "data", "output_dir": str(tmp_path),
+                                  "tasks": ["ave", "ks"], "r": 4, "use_cpu": True}))
+    model, data, adapter, training = parse_train_arguments(config, ["--r", "16", "--learning_rate", "0.01"])
+    assert data.tasks == ["ave", "ks"] and adapter.r == 16 and training.learning_rate == 0.01
+    assert model.model_name_or_path == "tiny"
+
+
+def test_unknown_keys_are_named(tmp_path):
+    config = tmp_path / "run.yaml"
+    config.write_text("model_name_or_path: tiny\nannotations: d\noutput_dir: o\nlerning_rate: 0.1\n")
+    with pytest.raises(ConfigError, match="lerning_rate"):
+        parse_train_arguments(config)
+    with pytest.raises(ConfigError, match="--no-such-flag"):
+        parse_train_arguments({"model_name_or_path": "tiny", "annotations": "d", "output_dir": "o"}, ["--no-such-flag", "1"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="bf16 is valid where a GPU is present")
+def test_training_arguments_errors_are_config_errors():
+    with pytest.raises(ConfigError, match="bf16"):
+        parse_train_arguments("release")
+
+
+def test_missing_file_and_bad_adapter(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist.*release"):
+        parse_train_arguments(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="adapter='dora'"):
+        parse_train_arguments({"model_name_or_path": "tiny", "annotations": "d", "output_dir": "o", "adapter": "dora"})
+
+
+def test_shipped_accelerate_configs_load():
+    from accelerate.commands.config.config_args import load_config_from_file
+    from accelerate.utils import DistributedType
+
+    from crab_plus.training import ACCELERATE_DIR
+
+    expected = {"cpu_ddp": DistributedType.MULTI_CPU, "multi_gpu_ddp": DistributedType.MULTI_GPU,
+                "deepspeed_zero2": DistributedType.DEEPSPEED, "fsdp": DistributedType.FSDP}
+    for name, kind in expected.items():
+        config = load_config_from_file(str(ACCELERATE_DIR / f"{name}.yaml"))
+        assert config.distributed_type == kind, name
+    assert load_config_from_file(str(ACCELERATE_DIR / "deepspeed_zero2.yaml")).deepspeed_config["zero_stage"] == 2
