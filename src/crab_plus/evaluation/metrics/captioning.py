@@ -54,10 +54,12 @@ def ngram_counts(tokens: Tokens, n: int = 4) -> NGramCounts:
 
 
 def _as_reference_list(reference: str | Sequence[str]) -> list[str]:
-    refs = [reference] if isinstance(reference, str) else list(reference)
-    if not refs or not all(isinstance(r, str) for r in refs):
-        raise MetricInputError(f"each caption reference must be a string or a non-empty list of strings, got {reference!r}.")
-    return refs
+    refs = [reference] if isinstance(reference, str) else reference
+    if not isinstance(refs, Sequence) or not refs or not all(isinstance(r, str) for r in refs):
+        raise MetricInputError(
+            f"each caption reference must be a string or a non-empty list of strings, got {reference!r}."
+        )
+    return list(refs)
 
 
 # --- BLEU -------------------------------------------------------------------------------------------------------
