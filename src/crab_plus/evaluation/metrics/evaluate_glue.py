@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .dispatch import METRICS, compute_task_metric
+from .temporal import as_event
 
 _DESCRIPTIONS = {
     "accuracy": "Exact-match accuracy of normalised labels (matching, action, emotion, QA).",
@@ -74,20 +75,11 @@ def compute_module(name: str, predictions: list[Any], references: list[Any] | No
 
 
 def _event_dict(event: Any) -> dict:
-    label, start, end = as_event_raw(event)
+    label, start, end = as_event(event)  # validated, label normalised (idempotent, the metric normalises again)
     return {"event": label, "start": start, "end": end}
 
 
-def as_event_raw(event: Any) -> tuple[str, float, float]:
-    """(label as given, start, end) of an event tuple or mapping (labels are normalised later, by the metric)."""
-    if isinstance(event, dict):
-        return (event.get("event", event.get("label")), event.get("start", event.get("start_time")),
-                event.get("end", event.get("end_time")))
-    label, start, end = event
-    return label, start, end
-
-
-def _to_features(name: str, values: Any) -> Any:
+def _to_features(name: str, values: Any, is_reference: bool = False) -> Any:
     """Plain data -> the shapes the arrow features expect (event tuples -> dicts, numpy masks -> lists)."""
     if values is None:
         return None
@@ -98,7 +90,7 @@ def _to_features(name: str, values: Any) -> Any:
                 for v in values]
     if name in ("segmentation_miou_fscore", "refavs_null_s"):
         return [None if v is None else (np.asarray(v) > 0).astype(np.uint8) for v in values]
-    if name == "caption_metrics":
+    if name == "caption_metrics" and is_reference:  # one reference string -> a list of one
         return [[v] if isinstance(v, str) else v for v in values]
     return values
 
@@ -113,14 +105,17 @@ class PlainInputs:
         """Add a batch of plain-data predictions and references."""
         name = self.metric_name
         return super().add_batch(
-            predictions=_to_features(name, predictions), references=_to_features(name, references), **kwargs
+            predictions=_to_features(name, predictions),
+            references=_to_features(name, references, is_reference=True),
+            **kwargs,
         )
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Add one plain-data prediction and reference."""
         name = self.metric_name
-        wrap = lambda x: None if x is None else _to_features(name, [x])[0]  # noqa: E731
-        return super().add(prediction=wrap(prediction), reference=wrap(reference), **kwargs)
+        prediction = None if prediction is None else _to_features(name, [prediction])[0]
+        reference = None if reference is None else _to_features(name, [reference], is_reference=True)[0]
+        return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def _info(self):
         return metric_info(self.metric_name)
