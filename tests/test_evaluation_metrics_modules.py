@@ -77,7 +77,8 @@ def test_modules_load_offline_and_match_functions(evaluate_offline):
 
     cap_preds, cap_refs = ["a dog runs on grass", None], [["a dog runs on the grass", "a dog"], "a cat sleeps"]
     module = _load(evaluate_offline, "caption_metrics")
-    assert module.compute(predictions=cap_preds, references=cap_refs) == pytest.approx(caption_metrics(cap_preds, cap_refs))
+    expected = caption_metrics(cap_preds, cap_refs)
+    assert module.compute(predictions=cap_preds, references=cap_refs) == pytest.approx(expected)
 
 
 def test_module_batches_and_masks(evaluate_offline):

@@ -1,5 +1,7 @@
 """AVE segment accuracy and LLP/AVVP segment- and event-level F1, against hand-computed values."""
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +21,14 @@ def test_segment_labels_midpoint_rule():
     assert [bool(s) for s in segment_labels([("dog", 2, 5)])] == [i in (2, 3, 4) for i in range(10)]
     assert [bool(s) for s in segment_labels([("dog", 2.6, 7.4)])] == [i in (3, 4, 5, 6) for i in range(10)]
     assert segment_labels([{"event": "Dog", "start_time": 0, "end_time": 10}])[9] == {"dog"}
+
+    @dataclasses.dataclass
+    class TimedEvent:
+        label: str
+        start: float
+        end: float
+
+    assert segment_labels([TimedEvent("Cat", 9, 10)])[9] == {"cat"}
 
 
 def test_ave_accuracy_hand_computed():

@@ -29,7 +29,9 @@ METRICS: dict[str, Callable[..., dict[str, float]]] = {
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 
 
-def compute_task_metric(metric_name: str, predictions: Sequence[Any], references: Sequence[Any], **kwargs: Any) -> dict[str, float]:
+def compute_task_metric(
+    metric_name: str, predictions: Sequence[Any], references: Sequence[Any], **kwargs: Any
+) -> dict[str, float]:
     """Compute the metric called ``metric_name`` (one of :data:`METRIC_NAMES`); extra keyword arguments go to the
     metric (e.g. ``question_types=`` for ``"music_avqa_accuracy"``)."""
     try:

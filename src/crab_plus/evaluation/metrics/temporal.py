@@ -1,7 +1,7 @@
 """Temporal metrics over 10 one-second segments: AVE segment accuracy and LLP/AVVP segment- and event-level F1.
 
-An *event* is plain data: a ``(label, start, end)`` tuple/list in seconds, or a mapping with ``event`` (or
-``label``) and ``start``/``end`` (or ``start_time``/``end_time``). Seconds are turned into per-segment labels by
+An *event* is plain data: a ``(label, start, end)`` tuple/list in seconds, a mapping with ``event`` (or
+``label``) and ``start``/``end`` (or ``start_time``/``end_time``), or an object with such attributes. Seconds are turned into per-segment labels by
 the midpoint rule: segment ``i`` (the interval ``[i, i+1)``) carries an event when ``start <= i + 0.5 <= end``.
 For integer boundaries this is the usual ``i in range(start, end)`` of the AVE and LLP annotation code.
 """
@@ -23,13 +23,17 @@ Event = Any  # (label, start, end) or {"event"/"label": ..., "start"/"start_time
 
 
 def as_event(event: Event) -> tuple[str, float, float]:
-    """``(normalised label, start, end)`` from a tuple/list or a mapping; raises :class:`MetricInputError`."""
+    """``(normalised label, start, end)`` from a tuple/list, a mapping or an object with ``event`` (or ``label``),
+    ``start`` and ``end`` attributes; raises :class:`MetricInputError`."""
     if isinstance(event, Mapping):
         label = event.get("event", event.get("label"))
         start = event.get("start", event.get("start_time"))
         end = event.get("end", event.get("end_time"))
     elif isinstance(event, Sequence) and not isinstance(event, str) and len(event) == 3:
         label, start, end = event
+    elif hasattr(event, "start") and hasattr(event, "end"):  # e.g. a small dataclass with event/label, start, end
+        label = getattr(event, "event", getattr(event, "label", None))
+        start, end = event.start, event.end
     else:
         raise MetricInputError(
             f"cannot read the event {event!r}: give (label, start, end) or a mapping with event/start/end keys."
@@ -180,11 +184,9 @@ def avvp_sample_scores(
     """The ten AVVP F1 values of one video (see :data:`AVVP_KEYS`); ``None`` prediction scores 0 everywhere."""
     if prediction is None:
         return dict.fromkeys(AVVP_KEYS, 0.0)
-    events = {(side, m): _modality_events(s, m) for side, s in (("p", prediction), ("g", reference))
-              for m in ("audio", "visual")}
-    classes = sorted({as_event(e)[0] for evs in events.values() for e in evs})
-    mat = {key: _label_matrix(evs, classes, num_segments) for key, evs in events.items()}
-    so_a, so_v, gt_a, gt_v = mat["p", "audio"], mat["p", "visual"], mat["g", "audio"], mat["g", "visual"]
+    lists = [_modality_events(s, m) for s in (prediction, reference) for m in ("audio", "visual")]
+    classes = sorted({as_event(e)[0] for events in lists for e in events})
+    so_a, so_v, gt_a, gt_v = (_label_matrix(events, classes, num_segments) for events in lists)  # (C, 10) each
     so_av, gt_av = so_a * so_v, gt_a * gt_v
 
     scores = {}
