@@ -93,3 +93,21 @@ def test_module_batches_and_masks(evaluate_offline):
     null = _load(evaluate_offline, "refavs_null_s")
     masks = [np.zeros((4, 4), np.uint8), np.eye(4, dtype=np.uint8)]
     assert null.compute(predictions=masks) == pytest.approx(compute_task_metric("refavs_null_s", masks, None))
+
+
+SMALL_CASES = {
+    "accuracy": (["Dog", None, "cat"], ["dog", "dog", "cow"], {}),
+    "music_avqa_accuracy": (["two", "yes"], ["two", "no"], {"question_types": ["Audio", "Audio-Visual"]}),
+    "arig_ciou_auc": ([[0, 0, 10, 10], None], [[0, 0, 10, 20], [1, 1, 5, 5]], {}),
+    "refavs_null_s": ([np.eye(3, dtype=np.uint8), None], None, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_CASES))
+def test_other_modules_match_dispatcher(evaluate_offline, name):
+    predictions, references, kwargs = SMALL_CASES[name]
+    module = _load(evaluate_offline, name)
+    inputs = {"predictions": predictions, **kwargs}
+    if references is not None:
+        inputs["references"] = references
+    assert module.compute(**inputs) == pytest.approx(compute_task_metric(name, predictions, references, **kwargs))
