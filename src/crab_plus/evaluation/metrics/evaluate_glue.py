@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .dispatch import METRICS, compute_task_metric
-from .temporal import as_event
+from .dispatch import compute_task_metric
+from .temporal import as_event, modality_events
 
 _DESCRIPTIONS = {
     "accuracy": "Exact-match accuracy of normalised labels (matching, action, emotion, QA).",
@@ -69,8 +69,6 @@ def _restore(name: str, values: list[Any] | None) -> list[Any] | None:
 
 def compute_module(name: str, predictions: list[Any], references: list[Any] | None = None, **kwargs: Any) -> dict:
     """Body of every local module's ``_compute``: restore plain data and call :func:`compute_task_metric`."""
-    if name not in METRICS:
-        raise KeyError(name)
     return compute_task_metric(name, _restore(name, predictions), _restore(name, references), **kwargs)
 
 
@@ -86,8 +84,10 @@ def _to_features(name: str, values: Any, is_reference: bool = False) -> Any:
     if name == "ave_accuracy":
         return [None if v is None else [_event_dict(e) for e in v] for v in values]
     if name == "avvp_f1":
-        return [None if v is None else {m: [_event_dict(e) for e in v.get(m) or []] for m in ("audio", "visual")}
-                for v in values]
+        return [
+            None if v is None else {m: [_event_dict(e) for e in modality_events(v, m)] for m in ("audio", "visual")}
+            for v in values
+        ]
     if name in ("segmentation_miou_fscore", "refavs_null_s"):
         return [None if v is None else (np.asarray(v) > 0).astype(np.uint8) for v in values]
     if name == "caption_metrics" and is_reference:  # one reference string -> a list of one

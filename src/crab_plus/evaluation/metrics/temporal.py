@@ -1,9 +1,10 @@
 """Temporal metrics over 10 one-second segments: AVE segment accuracy and LLP/AVVP segment- and event-level F1.
 
 An *event* is plain data: a ``(label, start, end)`` tuple/list in seconds, a mapping with ``event`` (or
-``label``) and ``start``/``end`` (or ``start_time``/``end_time``), or an object with such attributes. Seconds are turned into per-segment labels by
-the midpoint rule: segment ``i`` (the interval ``[i, i+1)``) carries an event when ``start <= i + 0.5 <= end``.
-For integer boundaries this is the usual ``i in range(start, end)`` of the AVE and LLP annotation code.
+``label``) and ``start``/``end`` (or ``start_time``/``end_time``), or an object with such attributes. Seconds
+become per-segment labels by the midpoint rule: segment ``i`` (the interval ``[i, i+1)``) carries an event
+when ``start <= i + 0.5 <= end``. For integer boundaries this is the usual ``i in range(start, end)`` of the AVE
+and LLP annotation code.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ AVVP_KEYS = (
 )
 
 
-def _modality_events(sample: Mapping[str, Sequence[Event]], modality: str) -> Sequence[Event]:
+def modality_events(sample: Mapping[str, Sequence[Event]], modality: str) -> Sequence[Event]:
+    """The ``"audio"`` or ``"visual"`` event list of an AVVP sample (missing -> no event)."""
     if not isinstance(sample, Mapping):
         raise MetricInputError(
             f"an AVVP sample must be a mapping with 'audio' and 'visual' event lists, got {type(sample).__name__}."
@@ -184,7 +186,7 @@ def avvp_sample_scores(
     """The ten AVVP F1 values of one video (see :data:`AVVP_KEYS`); ``None`` prediction scores 0 everywhere."""
     if prediction is None:
         return dict.fromkeys(AVVP_KEYS, 0.0)
-    lists = [_modality_events(s, m) for s in (prediction, reference) for m in ("audio", "visual")]
+    lists = [modality_events(s, m) for s in (prediction, reference) for m in ("audio", "visual")]
     classes = sorted({as_event(e)[0] for events in lists for e in events})
     so_a, so_v, gt_a, gt_v = (_label_matrix(events, classes, num_segments) for events in lists)  # (C, 10) each
     so_av, gt_av = so_a * so_v, gt_a * gt_v
