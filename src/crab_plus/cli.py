@@ -1,7 +1,7 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``.
+``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``, ``data validate``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,22 @@ def _convert_omni(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_validate(args: argparse.Namespace) -> int:
+    from .data.jsonl import validate
+
+    report = validate(args.path, media_root=args.media_root, check_media=not args.no_check_media, split=args.split)
+    print(report.summary(max_problems=0))
+    for problem in report.skipped:
+        print(f"{problem.location}: {problem.message}", file=sys.stderr)
+    for problem in report.warnings:
+        print(f"warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if report.skipped:
+        print(f"{len(report.skipped)} problem(s); fix them or load with errors='skip'.", file=sys.stderr)
+        return 2
+    print(f"ok: {report.total_loaded} sample(s) valid")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     omni.add_argument("--max-shard-size", default="2GB", help="largest output shard, e.g. 500MB or 2GB")
     omni.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     omni.set_defaults(run=_convert_omni)
+
+    data = commands.add_parser("data", help="check annotation data")
+    data_actions = data.add_subparsers(dest="action", metavar="ACTION")
+    data_actions.required = True
+    data_validate = data_actions.add_parser(
+        "validate", help="check a JSONL file (crab-plus schema) or an AV-UIE v2 folder; exit 2 on problems")
+    data_validate.add_argument("path", help="a .jsonl file or an AVUIE_2 folder ({task}/{split}.json)")
+    data_validate.add_argument("--media-root", default=None, help="folder media paths are relative to")
+    data_validate.add_argument("--split", default=None, help="AV-UIE v2 split (default: train and test found)")
+    data_validate.add_argument("--no-check-media", action="store_true", help="do not check media files exist")
+    data_validate.set_defaults(run=_data_validate)
     return parser
 
 
