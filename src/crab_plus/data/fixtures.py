@@ -245,3 +245,100 @@ def _add_malformed(fixture: AvuieFixture, splits: tuple[str, ...]) -> None:
         json.dump([{"video_path": "x.mp4"}], handle)
     fixture.extra_files.append(unknown)
     fixture.problems.append(FixtureProblem("not_a_task", split, None, None, "unknown task key"))
+
+
+def _unav(w: _Writer, split: str, i: int) -> dict:
+    vid = f"{split}_{i:03d}"
+    events = f"event:{_EVENTS[i % 4]} start_time:0 end_time:4 event:{_EVENTS[(i + 1) % 4]} start_time:5 end_time:10"
+    return {"video_path": w.clip(f"{vid}.mp4", 10, i), "audio_path": w.audio(f"{vid}.wav", 10, i), "vid": vid,
+            "label_content": _reasoning(i) + events}
+
+
+def _avvp(w: _Writer, split: str, i: int) -> dict:
+    vid = f"{split}_{i:03d}"
+    events = _avvp_answer(i)
+    record = {"video_path": w.clip(f"{vid}.mp4", 10, i), "audio_path": w.audio(f"{vid}.wav", 10, i),
+              "filename": f"{vid}.mp4", "vid": vid, "event": events}
+    return _with_target(record, split, "label_content", _reasoning(i) + events)
+
+
+def _segmentation(frame_field_default: bool):
+    """S4 (train: no frame_idx, the first frame) and MS3 (frame_idx everywhere)."""
+    def build(w: _Writer, split: str, i: int) -> dict:
+        vid = f"{split}_{i:03d}"
+        frame = 1 + i if (split == "test" or not frame_field_default) else 0
+        image = w.frame(f"visual_frames/{vid}/{vid}_{frame}.png", i)
+        record = {"image_path" if split == "train" else "visual_path": image,
+                  "audio_path": w.audio(f"audio_wav/{vid}.wav", 5, i, in_audio_dir=False),
+                  "vid": vid, "uid": f"{vid}_{_OBJECTS[i % 4]}", "a_obj": _OBJECTS[i % 4]}
+        if split == "test" or not frame_field_default:
+            record["frame_idx"] = frame
+        return _with_target(record, split, "label_content", _reasoning(i) + _box_points_answer(i))
+    return build
+
+
+def _arig(w: _Writer, split: str, i: int) -> dict:
+    vid, frame, obj = f"{split}_{i:03d}", 1 + i, _OBJECTS[i % 4]
+    top_left, bottom_right = [10 + i, 20 + i], [120 + i, 150 + i]
+    record = {"image_path" if split == "train" else "visual_path": w.frame(f"frames/{vid}/{frame}.jpg", i),
+              "audio_path": w.audio(f"audio/{vid}.wav", 5, i, in_audio_dir=False), "vid": vid, "uid": vid,
+              "a_obj": obj, "top_left": top_left, "bottom_right": bottom_right}
+    if split == "test":
+        record["frame_idx"] = frame
+    answer = (f"The sounding object is {obj}. Its coordinates are "
+              f"<obj>({top_left[0]},{top_left[1]})({bottom_right[0]},{bottom_right[1]})</obj>.")
+    return _with_target(record, split, "label_content", _reasoning(i) + answer)
+
+
+def _ref_avs(w: _Writer, split: str, i: int) -> dict:
+    vid, fid = f"{split}_{i:03d}", i
+    frame = 2 + i if split == "train" else 3 + i
+    record = {"image_path" if split == "train" else "visual_path": w.frame(f"media/{vid}/frames/{frame}.jpg", i),
+              "audio_path": w.audio(f"media/{vid}/audio.wav", 10, i, in_audio_dir=False), "vid": vid, "fid": fid,
+              "uid": f"{vid}_{i}", "idx": frame, "description": ("the dog on the left", "the loudest guitar")[i % 2]}
+    if split == "test":
+        record.update({"object": ("the barking dog", "the silent piano")[i % 2], "split": "test_s" if i % 2 == 0
+                       else "test_n", "frame_idx": frame})
+    return _with_target(record, split, "output", _ref_avs_answer(i))
+
+
+def _avcap(w: _Writer, split: str, i: int) -> dict:
+    vid = f"{split}_{i:03d}"
+    return {"video_path": w.clip(f"{vid}.mp4", 10, i), "audio_path": w.audio(f"{vid}.wav", 10, i), "video_id": vid,
+            "label_content": f"A coloured square moves across the frame while a {220 + 40 * i} Hz tone plays."}
+
+
+# Answer texts in the release's formats (REFERENCE section 5).
+def _box_points_answer(i: int) -> str:
+    x, y = 30 + 5 * i, 40 + 3 * i
+    return (f"The object making the sound in the video is {_OBJECTS[i % 4]}. Its bounding box is "
+            f"[{x},{y},{x + 100},{y + 90}], and three points on it are [{x + 20},{y + 30}], [{x + 50},{y + 45}], "
+            f"[{x + 80},{y + 60}].")
+
+
+def _ref_avs_answer(i: int) -> str:
+    if i % 2:
+        return "<answer>false</answer> The described object is not in the frame."
+    x, y = 20 + 5 * i, 30 + 4 * i
+    return (f"<answer>true</answer> The object is the dog on the left. Its bounding box is [{x},{y},{x + 90},"
+            f"{y + 80}], and three points on it are [{x + 10},{y + 20}], [{x + 40},{y + 35}], [{x + 70},{y + 50}].")
+
+
+def _avvp_answer(i: int) -> str:
+    first, second = _EVENTS[i % 4], _EVENTS[(i + 1) % 4]
+    return (f"<visual>{first} (0,4)</visual><audio>{first} (0,4), {second} (5,10)</audio>")
+
+
+_RECORDS = {
+    "a2v": _a2v, "v2a": _v2a,
+    "ks": _clip_label("action", "label", 10, ("playing guitar", "dog barking", "car engine")),
+    "ucf": _clip_label("label", "new_label", 10, ("ApplyEyeMakeup", "PlayingPiano")),
+    "meld": _clip_label("Emotion", "label", 4, _EMOTIONS),
+    "mer24": _clip_label("discrete", "label", 4, _EMOTIONS),
+    "cremad": _clip_label("emotion", "label", 4, _EMOTIONS),
+    "mafw": _clip_label("emotion", "label", 4, _EMOTIONS),
+    "dfew": _clip_label("emotion", "label", 4, _EMOTIONS),
+    "avqa": _avqa, "avqa_thu": _avqa_thu, "ave": _ave, "unav": _unav, "avvp": _avvp,
+    "s4": _segmentation(frame_field_default=True), "ms3": _segmentation(frame_field_default=False),
+    "arig": _arig, "ref_avs": _ref_avs, "avcap": _avcap,
+}
