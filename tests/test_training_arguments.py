@@ -57,7 +57,8 @@ def test_shipped_accelerate_configs_load():
 
     from crab_plus.training import ACCELERATE_DIR
 
-    expected = {"cpu_ddp": DistributedType.MULTI_CPU, "multi_gpu_ddp": DistributedType.MULTI_GPU,
+    expected = {"cpu_ddp": DistributedType.MULTI_GPU,  # torchrun; gloo on a CPU-only machine
+                "multi_gpu_ddp": DistributedType.MULTI_GPU,
                 "deepspeed_zero2": DistributedType.DEEPSPEED, "fsdp": DistributedType.FSDP}
     for name, kind in expected.items():
         config = load_config_from_file(str(ACCELERATE_DIR / f"{name}.yaml"))

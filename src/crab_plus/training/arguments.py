@@ -45,6 +45,7 @@ class AdapterArguments:
     router: str = field(default="token", metadata={"help": "I-LoRA router: token | sequence | task"})
     top_k: int | None = field(default=None)
     load_balance_weight: float = field(default=0.0)
+    param_budget: int | None = field(default=None, metadata={"help": "pick r so the adapter has about this many trainable parameters (LoRA vs I-LoRA at the same budget)"})
     target_modules: list[str] = field(default_factory=lambda: list(RELEASE_TARGETS))
     train_parts: list[str] = field(default_factory=list, metadata={"help": "backbone parts trained in full: vision audio text lm_head"})
 
