@@ -2,44 +2,49 @@
 
 from __future__ import annotations
 
-from ...tasks import answers as T
+
+
+def _types():
+    from ...tasks import answers
+
+    return answers
 
 
 def label(text: str):
-    return T.Label(text)
+    return _types().Label(text)
 
 
 def choice(number: int):
-    return T.Choice(number)
+    return _types().Choice(number)
 
 
 def choice_text(answer: str, options: list[str]):
-    return T.Label(answer)
+    return _types().Label(answer)
 
 
 def events(items: list[tuple[str, int, int]]):
-    return T.TimedEvents(tuple(T.TimedEvent(name, start, end) for name, start, end in items))
+    return _types().TimedEvents(tuple(_types().TimedEvent(name, start, end) for name, start, end in items))
 
 
 def avvp(visual: list[tuple[str, int, int]], audio: list[tuple[str, int, int]]):
-    return T.AVVPEvents(visual=tuple(T.TimedEvent(*e) for e in visual), audio=tuple(T.TimedEvent(*e) for e in audio))
+    return _types().AVVPEvents(visual=tuple(_types().TimedEvent(*e) for e in visual), audio=tuple(_types().TimedEvent(*e) for e in audio))
 
 
 def box_points(name: str, box: list[int], points: list[list[int]]):
-    return T.BoxPoints(name, tuple(box), tuple(tuple(p) for p in points))
+    return _types().BoxPoints(name, tuple(box), tuple(tuple(p) for p in points))
 
 
 def box(name: str, box_: list[int]):
-    return T.BoxPoints(name, tuple(box_), ())
+    return _types().BoxPoints(name, tuple(box_), ())
 
 
 def referred(exists: bool, name: str | None = None, box_: list[int] | None = None, points=None):
-    return T.RefAVSAnswer(exists, name, None if box_ is None else tuple(box_),
+    return _types().RefAVSAnswer(exists, name, None if box_ is None else tuple(box_),
                           () if points is None else tuple(tuple(p) for p in points))
 
 
 def caption(text: str):
-    return T.Caption(text)
+    return _types().Caption(text)
 
 
 def answer_text(task_key: str, answer) -> str:

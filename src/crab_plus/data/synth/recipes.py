@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import answers as A
+from . import answers as A  # typed answers; imports the task registry lazily
 from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
                        sounding_at, to_answer_box)
 from .example import Example, Media

@@ -18,7 +18,7 @@ def render_audio(scene: Scene, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     count = int(round(scene.duration * sample_rate))
     t = np.arange(count, dtype=np.float64) / sample_rate  # (n,) seconds
     rng = np.random.default_rng(scene.noise_seed)
-    mix = 0.004 * rng.standard_normal(count)  # faint room noise, so silence is not digital zero
+    mix = 0.002 * rng.standard_normal(count)  # faint room noise, so silence is not digital zero
     for obj in scene.sounding_objects():
         mix += _object_sound(obj, t, rng)
     if scene.voice is not None:
@@ -44,13 +44,13 @@ def _object_sound(obj: SceneObject, t: np.ndarray, rng: np.random.Generator) -> 
     if sound.kind == "tone":
         wave = np.sin(2 * np.pi * f * t) + 0.3 * np.sin(4 * np.pi * f * t)
     elif sound.kind == "noise":  # bursts: 0.3 s of noise every 0.5 s
-        wave = 1.4 * rng.standard_normal(t.shape) * ((local % 0.5) < 0.3)
+        wave = 1.4 * rng.uniform(-1.0, 1.0, t.shape) * ((local % 0.5) < 0.3)
     elif sound.kind == "chirp":  # a rising sweep f -> 2f every 0.5 s (phase = integral of frequency)
         u = local % 0.5
         wave = np.sin(2 * np.pi * (f * u + f * u * u))
     elif sound.kind == "clicks":  # a rhythm: a short decaying beep every 0.25 s
         u = local % 0.25
-        wave = 1.5 * np.sin(2 * np.pi * f * t) * np.exp(-u / 0.02)
+        wave = 2.5 * np.sin(2 * np.pi * f * t) * np.exp(-u / 0.04)
     elif sound.kind == "warble":  # vibrato of +-8 % at 6 Hz
         wave = np.sin(2 * np.pi * f * t + 0.08 * f / 6.0 * np.sin(2 * np.pi * 6.0 * t))
     else:
@@ -60,10 +60,10 @@ def _object_sound(obj: SceneObject, t: np.ndarray, rng: np.random.Generator) -> 
 
 # Prosody per emotion: (pitch factor at start, at end of each syllable, syllables per second, loudness, roughness)
 _PROSODY = {
-    "happy": (1.15, 1.6, 4.0, 0.5, 0.0),     # high, rising, quick
-    "sad": (0.95, 0.7, 1.5, 0.25, 0.0),      # low, falling, slow, quiet
-    "angry": (1.3, 1.2, 5.0, 0.7, 0.35),     # high, flat, fast, loud and harsh
-    "neutral": (1.0, 1.0, 2.5, 0.4, 0.0),    # flat
+    "happy": (1.15, 1.6, 4.0, 0.6, 0.0),     # high, rising, quick
+    "sad": (0.95, 0.7, 1.5, 0.3, 0.0),       # low, falling, slow, quiet
+    "angry": (1.3, 1.2, 5.0, 0.7, 0.25),     # high, flat, fast, loud and harsh
+    "neutral": (1.0, 1.0, 2.5, 0.45, 0.0),   # flat
 }
 
 
@@ -76,8 +76,8 @@ def _voice(voice: Voice, t: np.ndarray, rng: np.random.Generator, sample_rate: i
     progress = np.clip(position / 0.7, 0.0, 1.0)
     pitch = voice.base_pitch * (start + (end - start) * progress)  # (n,) Hz
     phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
-    buzz = sum(np.sin(k * phase) / k for k in (1, 2, 3, 4))
+    buzz = sum(np.sin(k * phase) / k for k in (1, 2, 3, 4)) / 2.08  # peak about 1
     if rough:
-        buzz = buzz + rough * 2.0 * rng.standard_normal(t.shape)
+        buzz = buzz + rough * rng.uniform(-1.0, 1.0, t.shape)
     syllable_shape = np.sin(np.pi * progress) ** 0.5
     return loudness * gate * voiced * syllable_shape * buzz
