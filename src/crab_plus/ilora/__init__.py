@@ -6,6 +6,7 @@ ILoraConfig(...))``, ``PeftModel.from_pretrained`` and transformers' ``model.loa
 
 from .config import ILoraConfig, ILoraPeftType, RELEASE_TARGET_MODULES
 from .control import RoutingRecorder, ilora_layers, record_routing, set_merge_routing, task_ids_context
+from .io import check_adapter_folder, convert_release_adapter, load_ilora
 from .layer import ILoraLayer, Linear
 from .model import ILoraModel
 from .registration import register_ilora
@@ -18,7 +19,10 @@ __all__ = [
     "Linear",
     "RELEASE_TARGET_MODULES",
     "RoutingRecorder",
+    "check_adapter_folder",
+    "convert_release_adapter",
     "ilora_layers",
+    "load_ilora",
     "record_routing",
     "register_ilora",
     "set_merge_routing",
