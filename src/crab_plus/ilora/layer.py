@@ -39,6 +39,7 @@ class ILoraLayer(BaseTunerLayer):
         self.ilora_A = nn.ParameterDict()  # adapter -> (r, in)
         self.ilora_B = nn.ParameterDict()  # adapter -> (out, N * r)
         self.ilora_router = nn.ParameterDict()  # adapter -> (N, in), or (num_tasks, N) for the task router
+        self.merged_adapters: list[str] = []  # per instance (BaseTunerLayer's default list is shared)
         self.merge_routing: dict[str, torch.Tensor] = {}  # adapter -> fixed (N,) head weights used by merge()
         self.merged_routing: dict[str, torch.Tensor] = {}  # adapter -> the (N,) weights it was merged with
         # Per-call state, set by the context managers in model.py (None when unused).
