@@ -168,6 +168,11 @@ _FACE_WORDS = {"happy": "smiles", "sad": "frowns with raised inner brows", "angr
                "neutral": "looks calm"}
 
 
+def _skin(rng) -> tuple[int, int, int]:
+    tone = rng.uniform(0.7, 1.05)  # one factor for all channels: lighter or darker, never tinted
+    return tuple(int(min(v * tone, 255)) for v in (240, 195, 155))
+
+
 def cremad(rng, split: str, index: int, size: int) -> Example:
     """A face and a voice; the voice's prosody decides. In conflict cases the face shows another emotion."""
     vid = _vid(split, index)
@@ -176,7 +181,7 @@ def cremad(rng, split: str, index: int, size: int) -> Example:
     shown = distinct(rng, EMOTIONS, 1, exclude=(emotion,))[0] if conflict else emotion
     face = Face(shown, x=float(rng.uniform(0.42, 0.58)), y=float(rng.uniform(0.42, 0.58)),
                 radius=float(rng.uniform(0.28, 0.36)),
-                skin=tuple(int(v) for v in rng.integers((180, 130, 90), (245, 205, 170))))
+                skin=_skin(rng))
     voice = Voice(emotion, onset=0.0, offset=float(EMOTION_SECONDS), base_pitch=float(rng.uniform(140, 230)))
     scene = _scene(rng, EMOTION_SECONDS, [], face=face, voice=voice)
     why = f"The voice is {_PROSODY_WORDS[emotion]} and the face {_FACE_WORDS[shown]}" + (
@@ -223,9 +228,10 @@ def _avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
         return (f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
                 '["Audio-Visual", "Existential"]', obj.sound is None)
     if kind == 3:
-        first = min(sounding, key=lambda o: o.sound.onset)
-        name = first.shape if first.visible is not None else "off screen"
-        return ("Which object makes a sound first?", name, '["Audio-Visual", "Temporal"]', bool(silent or hidden))
+        first = min(vis_sounding, key=lambda o: o.sound.onset)
+        earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
+        return ("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
+                bool(silent) or earlier_hidden)
     if kind == 4:
         return ("How many visible objects are making sounds?", number_word(len(vis_sounding)),
                 '["Audio-Visual", "Counting"]', bool(silent))
@@ -282,7 +288,7 @@ def avqa_thu(rng, split: str, index: int, size: int) -> Example:
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "id": vid, "video_name": f"{vid}.mp4",
               "video_id": index, "question_relation": relation, "question_type": qtype, "multi_choice": options,
               "question_text": question, "answer": answer}
-    return Example(record, A.choice_text(answer, options), why, "label", conflict, _clip_media(scene, vid))
+    return Example(record, A.choice_text(answer), why, "label", conflict, _clip_media(scene, vid))
 
 
 # ------------------------------------------------------------------------------------------------ localisation
