@@ -15,6 +15,7 @@ from .errors import (
 )
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
 from .registration import register_all
+from .tasks import TASKS, Task, get_task, register_task
 
 register_all()
 
@@ -31,5 +32,9 @@ __all__ = [
     "CrabPlusModel",
     "MediaError",
     "PlaceholderMismatchError",
+    "TASKS",
+    "Task",
     "TaskError",
+    "get_task",
+    "register_task",
 ]
