@@ -13,6 +13,7 @@ from .errors import (
     PlaceholderMismatchError,
     TaskError,
 )
+from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
 from .registration import register_all
 
@@ -29,6 +30,7 @@ __all__ = [
     "CrabPlusError",
     "CrabPlusForConditionalGeneration",
     "CrabPlusModel",
+    "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",
     "TaskError",

@@ -1,7 +1,8 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``train``, ``evaluate``, ``convert omni``.
+``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``train``, ``evaluate``, ``convert omni``,
+``convert adapter``, ``data validate``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_validate(args: argparse.Namespace) -> int:
+    from .data.jsonl import validate
+
+    report = validate(args.path, media_root=args.media_root, check_media=not args.no_check_media, split=args.split)
+    print(report.summary(max_problems=0))
+    for problem in report.skipped:
+        print(f"{problem.location}: {problem.message}", file=sys.stderr)
+    for problem in report.warnings:
+        print(f"warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if report.skipped:
+        print(f"{len(report.skipped)} problem(s); fix them or load with errors='skip'.", file=sys.stderr)
+        return 2
+    print(f"ok: {report.total_loaded} sample(s) valid")
+    return 0
+
+
+def _convert_adapter(args: argparse.Namespace) -> int:
+    from .ilora.io import convert_release_adapter
+
+    report = convert_release_adapter(args.src, args.dst, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                                     base_model_name_or_path=args.base_model, overwrite=args.overwrite)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -107,6 +133,25 @@ def build_parser() -> argparse.ArgumentParser:
     omni.add_argument("--max-shard-size", default="2GB", help="largest output shard, e.g. 500MB or 2GB")
     omni.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     omni.set_defaults(run=_convert_omni)
+    adapter = convert_kinds.add_parser("adapter", help="the released I-LoRA finetune_weights.bin -> I-LoRA adapter folder")
+    adapter.add_argument("src", help="finetune_weights.bin (read with torch.load(weights_only=True))")
+    adapter.add_argument("dst", help="destination adapter folder")
+    adapter.add_argument("--lora-alpha", type=float, default=None, help="default: 2 r (the release's ratio)")
+    adapter.add_argument("--lora-dropout", type=float, default=0.1)
+    adapter.add_argument("--base-model", default=None, help="recorded as base_model_name_or_path")
+    adapter.add_argument("--overwrite", action="store_true")
+    adapter.set_defaults(run=_convert_adapter)
+
+    data = commands.add_parser("data", help="check annotation data")
+    data_actions = data.add_subparsers(dest="action", metavar="ACTION")
+    data_actions.required = True
+    data_validate = data_actions.add_parser(
+        "validate", help="check a JSONL file (crab-plus schema) or an AV-UIE v2 folder; exit 2 on problems")
+    data_validate.add_argument("path", help="a .jsonl file or an AVUIE_2 folder ({task}/{split}.json)")
+    data_validate.add_argument("--media-root", default=None, help="folder media paths are relative to")
+    data_validate.add_argument("--split", default=None, help="AV-UIE v2 split (default: train and test found)")
+    data_validate.add_argument("--no-check-media", action="store_true", help="do not check media files exist")
+    data_validate.set_defaults(run=_data_validate)
     return parser
 
 

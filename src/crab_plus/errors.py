@@ -43,6 +43,7 @@ class AnnotationError(CrabPlusError):
             where.append(f"field {field!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
         self.file, self.index, self.field = file, index, field
+        self.reason = message  # the message without the location prefix
 
 
 class AdapterError(CrabPlusError):
