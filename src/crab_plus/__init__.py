@@ -13,6 +13,7 @@ from .errors import (
     PlaceholderMismatchError,
     TaskError,
 )
+from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
 from .registration import register_all
 from .tasks import TASKS, Task, get_task, register_task
@@ -30,6 +31,7 @@ __all__ = [
     "CrabPlusError",
     "CrabPlusForConditionalGeneration",
     "CrabPlusModel",
+    "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",
     "TASKS",
