@@ -13,8 +13,10 @@ from .errors import (
     PlaceholderMismatchError,
     TaskError,
 )
+from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
 from .registration import register_all
+from .tasks import TASKS, Task, get_task, register_task
 
 register_all()
 
@@ -29,7 +31,12 @@ __all__ = [
     "CrabPlusError",
     "CrabPlusForConditionalGeneration",
     "CrabPlusModel",
+    "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",
+    "TASKS",
+    "Task",
     "TaskError",
+    "get_task",
+    "register_task",
 ]

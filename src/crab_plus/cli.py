@@ -1,7 +1,7 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``, ``data validate``.
+``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``, ``convert adapter``, ``data validate``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,15 @@ def _data_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert_adapter(args: argparse.Namespace) -> int:
+    from .ilora.io import convert_release_adapter
+
+    report = convert_release_adapter(args.src, args.dst, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                                     base_model_name_or_path=args.base_model, overwrite=args.overwrite)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -72,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     omni.add_argument("--max-shard-size", default="2GB", help="largest output shard, e.g. 500MB or 2GB")
     omni.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     omni.set_defaults(run=_convert_omni)
+    adapter = convert_kinds.add_parser("adapter", help="the released I-LoRA finetune_weights.bin -> I-LoRA adapter folder")
+    adapter.add_argument("src", help="finetune_weights.bin (read with torch.load(weights_only=True))")
+    adapter.add_argument("dst", help="destination adapter folder")
+    adapter.add_argument("--lora-alpha", type=float, default=None, help="default: 2 r (the release's ratio)")
+    adapter.add_argument("--lora-dropout", type=float, default=0.1)
+    adapter.add_argument("--base-model", default=None, help="recorded as base_model_name_or_path")
+    adapter.add_argument("--overwrite", action="store_true")
+    adapter.set_defaults(run=_convert_adapter)
 
     data = commands.add_parser("data", help="check annotation data")
     data_actions = data.add_subparsers(dest="action", metavar="ACTION")

@@ -24,5 +24,13 @@ def register_models() -> None:
         auto_class.register(CrabPlusConfig, CrabPlusForConditionalGeneration, exist_ok=True)
 
 
+def register_peft_methods() -> None:
+    """peft method "ILORA" -> crab_plus.ILoraConfig / ILoraModel (see crab_plus.ilora.registration)."""
+    from .ilora import register_ilora
+
+    register_ilora()
+
+
 def register_all() -> None:
     register_models()
+    register_peft_methods()
