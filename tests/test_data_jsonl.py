@@ -3,8 +3,6 @@ import os
 
 import pytest
 
-pytest.importorskip("crab_plus.tasks", reason="the task registry (helper 'tasks') is not on this branch yet")
-
 from crab_plus.cli import main
 from crab_plus.data import load_avuie, load_jsonl, sample_from_row, to_hf_dataset, validate, write_jsonl
 from crab_plus.data.fixtures import write_avuie_fixture

@@ -179,7 +179,7 @@ def _avqa(w: _Writer, split: str, i: int) -> dict:
     answer = ("two", "yes", "piano")[i % 3]
     record = {"video_path": w.clip(f"{vid}.mp4", 10, i), "audio_path": w.audio(f"{vid}.wav", 10, i),
               "video_id": vid, "question_id": 1000 * SPLITS.index(split) + i,
-              "type": ["Audio-Visual", "Counting"] if i % 2 else ["Audio", "Comparative"],
+              "type": json.dumps(["Audio-Visual", "Counting"] if i % 2 else ["Audio", "Comparative"]),
               "question": "How many instruments are sounding in the video?", "answer": answer}
     return _with_target(record, split, "label", _reasoning(i) + answer)
 

@@ -23,9 +23,11 @@ def format_number(value: float) -> str:
 
 
 def _clean_label(text: str) -> str:
-    """Whitespace collapsed, surrounding quotes/asterisks and final sentence punctuation removed."""
-    text = " ".join(text.split())
-    return text.strip("\"'`*").rstrip(".!?").strip().strip("\"'`*").strip()
+    """Whitespace collapsed; final sentence punctuation, markdown emphasis and a pair of quotes removed."""
+    text = " ".join(text.split()).rstrip(".!?").strip().strip("*").strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
+        text = text[1:-1].strip()
+    return text
 
 
 # ------------------------------------------------------------------------------------------ labels and choices
