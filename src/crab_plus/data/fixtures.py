@@ -113,26 +113,19 @@ def _frame(height: int, width: int, seed: int, t: int) -> np.ndarray:
 
 
 def _write_mp4(path: str, seconds: float, seed: int, fps: int = 2, size: int = 32) -> None:
-    import av
+    """A silent h264 clip of moving squares, written by the project's media writer."""
+    from ..processing.encode import write_video
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with av.open(path, "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for t in range(int(round(seconds * fps))):
-            frame = av.VideoFrame.from_ndarray(_frame(size, size, seed, t), format="rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+    write_video(path, np.stack([_frame(size, size, seed, t) for t in range(int(round(seconds * fps)))]), fps)
 
 
 def _write_wav(path: str, seconds: float, seed: int, rate: int = 8000) -> None:
-    import soundfile
+    from ..processing.encode import write_audio
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
     t = np.arange(int(seconds * rate)) / rate
-    tone = 0.3 * np.sin(2 * np.pi * (220 + 40 * seed) * t)
-    soundfile.write(path, tone.astype(np.float32), rate, subtype="PCM_16")
+    write_audio(path, (0.3 * np.sin(2 * np.pi * (220 + 40 * seed) * t)).astype(np.float32), rate)
 
 
 # ------------------------------------------------------------------------------------------- record builders

@@ -174,6 +174,7 @@ class VideoReader:
             rate = self.stream.average_rate or self.stream.guessed_rate or self.stream.base_rate
             self.fps = float(rate) if rate else 0.0
             self.keyframes = self._keyframe_times()
+            self.decoded_frames = 0  # frames decoded so far (seeking keeps this well below the stream's count)
         except MediaError:
             self.close()
             raise
@@ -259,6 +260,7 @@ class VideoReader:
 
         try:
             for frame in self.container.decode(self.stream):
+                self.decoded_frames += 1
                 yield frame
         except av.EOFError:
             return
