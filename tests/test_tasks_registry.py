@@ -13,7 +13,7 @@ EXPECTED_METRIC = {"a2v": "accuracy", "v2a": "accuracy", "ks": "accuracy", "ucf"
                    "cremad": "accuracy", "mafw": "accuracy", "dfew": "accuracy", "avqa_thu": "accuracy",
                    "avqa": "music_avqa_accuracy", "ave": "ave_accuracy", "avvp": "avvp_f1",
                    "arig": "arig_ciou_auc", "s4": "segmentation_miou_fscore", "ms3": "segmentation_miou_fscore",
-                   "ref_avs": "segmentation_miou_fscore", "avcap": "caption_metrics", "mer24": None, "unav": None}
+                   "ref_avs": "segmentation_miou_fscore", "avcap": "caption_metrics", "mer24": "accuracy", "unav": "ave_accuracy"}
 
 
 def test_the_release_tasks_are_registered_with_their_records():
@@ -23,7 +23,7 @@ def test_the_release_tasks_are_registered_with_their_records():
         task = TASKS[key]
         assert task.key == key and task.family in FAMILIES and task.dataset
         assert task.metric == EXPECTED_METRIC[key], key
-        assert task.metric is None or task.metric in METRIC_NAMES
+        assert task.metric in METRIC_NAMES
         assert isinstance(task.policy, MediaPolicy)
         assert (task.visual_kind == "image") == (key in {"s4", "ms3", "arig", "ref_avs"})
         assert (task.num_videos, task.num_audios) == {"a2v": (2, 1), "v2a": (1, 2)}.get(key, (1, 1))

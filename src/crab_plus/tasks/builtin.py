@@ -31,8 +31,7 @@ def _task(key, family, dataset, policy, template, answer_format, metric, **kwarg
 
 
 def _emotion(key: str, dataset: str, evaluated: bool = True) -> Task:
-    return _task(key, "emotion", dataset, EMOTION, _EMOTION, formats.LABEL, "accuracy" if evaluated else None,
-                 evaluated=evaluated)
+    return _task(key, "emotion", dataset, EMOTION, _EMOTION, formats.LABEL, "accuracy", evaluated=evaluated)
 
 
 BUILTIN_TASKS: tuple[Task, ...] = (
@@ -60,7 +59,7 @@ BUILTIN_TASKS: tuple[Task, ...] = (
           + _REASON + " give the chosen option on the last line. Question: {question} Options: {options}",
           formats.CHOICE_OPTION, "accuracy"),
     _task("ave", "localisation", "AVE", CLIP_10S, _EVENTS, formats.TIMED_EVENTS, "ave_accuracy"),
-    _task("unav", "localisation", "UnAV-100", CLIP_10S, _EVENTS, formats.TIMED_EVENTS, None, evaluated=False),
+    _task("unav", "localisation", "UnAV-100", CLIP_10S, _EVENTS, formats.TIMED_EVENTS, "ave_accuracy", evaluated=False),
     _task("avvp", "parsing", "LLP (AVVP)", CLIP_10S,
           "Watch the video and listen to the audio. Using the visual and the audio information, find the events "
           "and their start and end seconds. " + _REASON + " answer as <visual>event (start,end), ...</visual>"

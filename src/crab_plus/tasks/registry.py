@@ -167,7 +167,7 @@ def unregister_task(key: str) -> Task:
 
 
 def get_task(key: str) -> Task:
-    """The task registered under ``key``; TaskError listing the valid keys otherwise."""
+    """The task registered under ``key`` (a Task passes through); TaskError listing the valid keys otherwise."""
     if isinstance(key, Task):
         return key
     try:
