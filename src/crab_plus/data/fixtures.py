@@ -3,8 +3,8 @@
 ``write_avuie_fixture(root)`` writes ``root/{task}/{train,test}.json`` for every release task (a few records
 each; field names as in :mod:`crab_plus.data.release_layout`), the media those records point at (h264 clips
 and wav audio written with the project's media writer, jpg frames), and with ``malformed=True`` a known set
-of bad records and files. The returned :class:`AvuieFixture` says which records are good and where each bad one is, so loader tests
-can compare the loader's report with the truth.
+of bad records and files. The returned :class:`AvuieFixture` says which records are good and where each bad
+one is, so loader tests can compare the loader's report with the truth.
 """
 
 from __future__ import annotations
