@@ -39,9 +39,9 @@ def _data_validate(args: argparse.Namespace) -> int:
     report = validate(args.path, media_root=args.media_root, check_media=not args.no_check_media, split=args.split)
     print(report.summary(max_problems=0))
     for problem in report.skipped:
-        print(f"{problem.location}: {problem.message}", file=sys.stderr)
+        print(problem, file=sys.stderr)
     for problem in report.warnings:
-        print(f"warning: {problem.location}: {problem.message}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     if report.skipped:
         print(f"{len(report.skipped)} problem(s); fix them or load with errors='skip'.", file=sys.stderr)
         return 2
