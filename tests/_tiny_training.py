@@ -65,3 +65,12 @@ def tiny_trainer(output_dir, *, model=None, n_samples: int = 8, callbacks=None, 
 
 def adapter_state(model) -> dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def tiny_ilora_model(**config):
+    from crab_plus import ILoraConfig
+
+    model = tiny_crab_plus_model(seed=0)
+    freeze_backbone(model)
+    settings = dict(r=4, lora_alpha=8, num_heads=3, target_modules=["q_proj", "v_proj"])
+    return get_peft_model(model, ILoraConfig(**{**settings, **config}))

@@ -3,8 +3,6 @@ import os
 
 import pytest
 
-pytest.importorskip("crab_plus.tasks", reason="the task registry (helper 'tasks') is not on this branch yet")
-
 from crab_plus.cli import main
 from crab_plus.data import load_avuie, load_jsonl, sample_from_row, to_hf_dataset, validate, write_jsonl
 from crab_plus.data.fixtures import write_avuie_fixture
@@ -109,7 +107,7 @@ def test_validate_command(avuie, tmp_path, capsys):
     path = _write(tmp_path, [good, {**good, "task": "nope"}, good])
     assert main(["data", "validate", str(path)]) == 2
     out, err = capsys.readouterr()
-    assert f"{path}:2: unknown task key 'nope'" in err and "1 problem(s)" in err
+    assert f"{path}:2: task: unknown task key 'nope'" in err and "1 problem(s)" in err
     assert "total" in out
     assert main(["data", "validate", str(_write(tmp_path, [good, good], "ok.jsonl"))]) == 0
     assert "ok: 2 sample(s) valid" in capsys.readouterr().out
@@ -125,7 +123,7 @@ def test_validate_command_on_avuie_folders(avuie, tmp_path, capsys):
     assert main(["data", "validate", dirty.root]) == 2
     err = capsys.readouterr().err
     assert "escapes the media root" in err and "duplicate id" in err and "unknown task key" in err
-    assert f"{dirty.file('ave', 'train')}[2] (video_path):" in err
+    assert f"{dirty.file('ave', 'train')}[2]: video_path: path '../../../outside.mp4' escapes" in err
 
 
 def test_hf_dataset_is_lazy_and_round_trips(samples):
@@ -138,3 +136,24 @@ def test_hf_dataset_is_lazy_and_round_trips(samples):
     assert back == samples
     shuffled = dataset.shuffle(seed=0)
     assert sorted(shuffled["id"]) == sorted(s.id for s in samples)
+
+
+def test_a_user_registered_task_loads_from_jsonl(avuie, tmp_path):
+    from crab_plus.processing.policy import CLIP_10S
+    from crab_plus.tasks import Task, register_task
+    from crab_plus.tasks.formats import LABEL
+    from crab_plus.tasks.registry import unregister_task
+
+    register_task(Task(key="my_sound", family="action", dataset="mine", policy=CLIP_10S,
+                       instruction_template="Which source makes the sound? {question}", answer_format=LABEL,
+                       metric="accuracy"))
+    try:
+        good = _good(avuie)
+        line = {**good, "task": "my_sound", "question": "Look closely.", "target": "It barks. <answer>dog</answer>"}
+        result = load_jsonl(_write(tmp_path, [line]))
+        assert result[0].task == "my_sound" and result[0].ground_truth.label == "dog"
+        with pytest.raises(AnnotationError, match="needs question") as info:
+            load_jsonl(_write(tmp_path, [{k: v for k, v in line.items() if k != "question"}]))
+        assert info.value.field == "question"
+    finally:
+        unregister_task("my_sound")

@@ -57,3 +57,25 @@ def test_bad_model_arguments_are_config_errors(tiny_folder):
         build_model_for_training(ModelArguments(tiny_folder, dtype="float8"), AdapterArguments(adapter="lora"))
     with pytest.raises(ConfigError, match="match no nn.Linear"):
         rank_for_budget(tiny_crab_plus_model(), "lora", 1000, ["no_such_layer"])
+
+
+def test_ilora_adapter_and_its_budget_twin(tiny_folder):
+    from crab_plus.ilora import ILoraLayer
+
+    args = AdapterArguments(adapter="ilora", r=4, num_heads=3, target_modules=TARGETS)
+    model, _ = build_model_for_training(ModelArguments(tiny_folder), args)
+    base = tiny_crab_plus_model()
+    budget = adapter_parameter_count(base, "ilora", 4, TARGETS, num_heads=3)
+    assert count_parameters(model)[0] == budget
+    assert any(isinstance(m, ILoraLayer) for m in model.modules())
+    twin, _ = build_model_for_training(ModelArguments(tiny_folder), AdapterArguments(
+        adapter="lora", target_modules=TARGETS, param_budget=budget))
+    lora_count = count_parameters(twin)[0]
+    step = adapter_parameter_count(base, "lora", 1, TARGETS)
+    assert abs(lora_count - budget) <= step / 2  # the closest LoRA rank
+
+    task_args = AdapterArguments(adapter="ilora", r=4, router="task", target_modules=TARGETS)
+    model, _ = build_model_for_training(ModelArguments(tiny_folder), task_args, task_keys=["ave", "ks", "meld"])
+    assert count_parameters(model)[0] == adapter_parameter_count(base, "ilora", 4, TARGETS, 3, num_tasks=3)
+    with pytest.raises(ConfigError, match="router=task needs the training tasks"):
+        build_model_for_training(ModelArguments(tiny_folder), task_args)

@@ -12,7 +12,9 @@ import torch
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
-from _tiny_training import TASK_KEYS, adapter_state, collate, tiny_lora_model, tiny_samples, tiny_trainer
+from _tiny_training import (TASK_KEYS, adapter_state, collate, tiny_ilora_model, tiny_lora_model, tiny_samples,
+                            tiny_trainer)
+from crab_plus.ilora import record_routing
 from crab_plus.training import ACCELERATE_DIR
 from crab_plus.training.callbacks import per_sample_token_loss
 
@@ -41,6 +43,43 @@ def test_per_task_losses_are_logged_and_average_to_the_loss(tmp_path):
         assert sum(per_task) / len(per_task) == pytest.approx(entry["loss"], abs=1e-4)
         assert per_task[0] != per_task[1]
     assert trainer.seen and all(len(batch) == 2 for batch in trainer.seen)
+
+
+def test_ilora_router_statistics_per_task_match_the_routing_of_the_first_batch(tmp_path):
+    trainer = tiny_trainer(tmp_path, model=tiny_ilora_model(), max_steps=2, logging_steps=1)
+    trainer.train()
+    first = trainer.state.log_history[0]
+    # recompute the first batch's routing on a fresh copy of the initial model
+    fresh = tiny_ilora_model()
+    samples = tiny_samples(fresh.config, 8)
+    batch = collate([samples[i] for i in trainer.seen[0]])
+    task_ids = batch.pop("task_ids")
+    batch.pop("sample_ids")
+    with torch.no_grad(), record_routing(fresh) as recorder:
+        fresh(**batch)
+    weights = recorder.per_sample_head_weights()  # (B, heads)
+    for task_id in task_ids.unique().tolist():
+        expected = weights[task_ids == task_id].mean(0)
+        logged = torch.tensor([first[f"router/{TASK_KEYS[task_id]}/head{h}"] for h in range(3)])
+        assert torch.allclose(logged, expected, atol=1e-5)
+        assert logged.sum().item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_task_router_gets_the_task_ids_even_with_gradient_checkpointing(tmp_path):
+    model = tiny_ilora_model(router="task", num_tasks=len(TASK_KEYS))
+    tables = [m.ilora_router["default"].detach().clone() for n, m in model.named_modules()
+              if n.endswith(("q_proj", "v_proj")) and "language_model" in n and hasattr(m, "ilora_router")]
+    trainer = tiny_trainer(tmp_path, model=model, max_steps=2, logging_steps=1, gradient_checkpointing=True)
+    trainer.train()
+    first = trainer.state.log_history[0]
+    for task_id, key in enumerate(TASK_KEYS):
+        if f"router/{key}/head0" in first:
+            expected = torch.stack([table[task_id].softmax(-1) for table in tables]).mean(0)
+            logged = torch.tensor([first[f"router/{key}/head{h}"] for h in range(3)])
+            assert torch.allclose(logged, expected, atol=1e-5)
+    trained = [m.ilora_router["default"] for n, m in trainer.model.named_modules()
+               if n.endswith(("q_proj", "v_proj")) and "language_model" in n and hasattr(m, "ilora_router")]
+    assert any(not torch.allclose(a, b) for a, b in zip(trained, tables))  # the task routing learned
 
 
 class Killed(RuntimeError):

@@ -15,7 +15,9 @@ from .errors import (
 )
 from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
+from .processing import CrabPlusProcessor
 from .registration import register_all
+from .tasks import TASKS, Task, get_task, register_task
 
 register_all()
 
@@ -30,8 +32,13 @@ __all__ = [
     "CrabPlusError",
     "CrabPlusForConditionalGeneration",
     "CrabPlusModel",
+    "CrabPlusProcessor",
     "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",
+    "TASKS",
+    "Task",
     "TaskError",
+    "get_task",
+    "register_task",
 ]

@@ -11,6 +11,7 @@ from transformers import (
     AutoModel,
     AutoModelForImageTextToText,
     AutoModelForMultimodalLM,
+    AutoProcessor,
 )
 
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
@@ -22,6 +23,13 @@ def register_models() -> None:
     AutoModel.register(CrabPlusConfig, CrabPlusModel, exist_ok=True)
     for auto_class in (AutoModelForMultimodalLM, AutoModelForImageTextToText):
         auto_class.register(CrabPlusConfig, CrabPlusForConditionalGeneration, exist_ok=True)
+
+
+def register_processor() -> None:
+    """AutoProcessor for a crab_plus config -> CrabPlusProcessor."""
+    from .processing import CrabPlusProcessor
+
+    AutoProcessor.register(CrabPlusConfig, CrabPlusProcessor, exist_ok=True)
 
 
 def register_peft_methods() -> None:
@@ -48,5 +56,6 @@ def register_pipelines() -> None:
 
 def register_all() -> None:
     register_models()
+    register_processor()
     register_peft_methods()
     register_pipelines()

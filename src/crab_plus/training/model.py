@@ -26,11 +26,12 @@ def target_linears(model: nn.Module, target_modules: list[str]) -> list[tuple[st
     return found
 
 
-def adapter_parameter_count(model: nn.Module, adapter: str, r: int, target_modules: list[str], num_heads: int = 1) -> int:
+def adapter_parameter_count(model: nn.Module, adapter: str, r: int, target_modules: list[str], num_heads: int = 1,
+                            num_tasks: int | None = None) -> int:
     """Trainable parameters an adapter adds to ``model`` (before wrapping it).
 
     Per target layer of shape (in, out): LoRA r * (in + out); I-LoRA one shared A (r * in), ``num_heads`` B heads
-    (num_heads * r * out) and a router (num_heads * in).
+    (num_heads * r * out) and a router (num_heads * in, or num_tasks * num_heads for the "task" router).
     """
     total = 0
     for _, layer in target_linears(model, target_modules):
@@ -38,16 +39,17 @@ def adapter_parameter_count(model: nn.Module, adapter: str, r: int, target_modul
         if adapter == "lora":
             total += r * (d_in + d_out)
         elif adapter == "ilora":
-            total += r * d_in + num_heads * r * d_out + num_heads * d_in
+            total += r * d_in + num_heads * r * d_out + num_heads * (num_tasks if num_tasks else d_in)
         else:
             raise ConfigError(f"adapter {adapter!r} has no rank; use lora or ilora.")
     return total
 
 
-def rank_for_budget(model: nn.Module, adapter: str, budget: int, target_modules: list[str], num_heads: int = 1) -> int:
+def rank_for_budget(model: nn.Module, adapter: str, budget: int, target_modules: list[str], num_heads: int = 1,
+                    num_tasks: int | None = None) -> int:
     """The rank (>= 1) whose adapter parameter count is closest to ``budget`` (the count is affine in r)."""
-    fixed = adapter_parameter_count(model, adapter, 0, target_modules, num_heads)  # I-LoRA's routers
-    per_rank = adapter_parameter_count(model, adapter, 1, target_modules, num_heads) - fixed
+    fixed = adapter_parameter_count(model, adapter, 0, target_modules, num_heads, num_tasks)  # I-LoRA's routers
+    per_rank = adapter_parameter_count(model, adapter, 1, target_modules, num_heads, num_tasks) - fixed
     if per_rank == 0:
         raise ConfigError(f"target_modules {target_modules} match no nn.Linear of the model; nothing to adapt.")
     return max(1, round((budget - fixed) / per_rank))
@@ -71,9 +73,12 @@ def load_backbone(model_args: ModelArguments, seed: int = 0):
 def adapter_config(model: nn.Module, adapter_args: AdapterArguments, task_keys: list[str] | None = None):
     """The peft config (LoraConfig or crab_plus.ILoraConfig) of ``adapter_args``; ``param_budget`` picks r."""
     r = adapter_args.r
+    num_tasks = len(task_keys) if adapter_args.router == "task" and task_keys else None
+    if adapter_args.router == "task" and adapter_args.adapter == "ilora" and not num_tasks:
+        raise ConfigError("router=task needs the training tasks (task_keys) to size its routing table.")
     if adapter_args.param_budget:
         r = rank_for_budget(model, adapter_args.adapter, adapter_args.param_budget, adapter_args.target_modules,
-                            adapter_args.num_heads)
+                            adapter_args.num_heads, num_tasks)
     if adapter_args.adapter == "lora":
         from peft import LoraConfig
 
@@ -81,11 +86,10 @@ def adapter_config(model: nn.Module, adapter_args: AdapterArguments, task_keys: 
                           target_modules=list(adapter_args.target_modules))
     from ..ilora import ILoraConfig
 
-    extra = {"num_tasks": len(task_keys)} if adapter_args.router == "task" and task_keys else {}
     return ILoraConfig(r=r, lora_alpha=adapter_args.lora_alpha, lora_dropout=adapter_args.lora_dropout,
                        num_heads=adapter_args.num_heads, router=adapter_args.router, top_k=adapter_args.top_k,
                        load_balance_weight=adapter_args.load_balance_weight,
-                       target_modules=list(adapter_args.target_modules), **extra)
+                       target_modules=list(adapter_args.target_modules), num_tasks=num_tasks)
 
 
 def build_model_for_training(model_args: ModelArguments, adapter_args: AdapterArguments, *, seed: int = 0,

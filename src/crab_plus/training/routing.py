@@ -8,24 +8,19 @@ import contextlib
 import torch
 
 
-def _ilora_layers(model) -> list:
+def router_heads(model) -> int:
+    """Number of I-LoRA heads of ``model``'s active adapter (0 when it has no I-LoRA layer)."""
     from ..ilora import ILoraLayer
 
-    return [m for m in model.modules() if isinstance(m, ILoraLayer)]
-
-
-def router_heads(model) -> int:
-    """Number of I-LoRA heads of ``model`` (0 when it has no I-LoRA adapter)."""
-    try:
-        layers = _ilora_layers(model)
-    except ImportError:
-        return 0
-    return int(layers[0].num_heads[layers[0].active_adapters[0]]) if layers else 0
+    for module in model.modules():
+        if isinstance(module, ILoraLayer):
+            return int(module.num_heads[module.active_adapters[0]])
+    return 0
 
 
 @contextlib.contextmanager
 def task_routing(model, task_ids: torch.Tensor | None):
-    """Hand the batch's task ids to I-LoRA's "task" router for one forward pass (no-op otherwise)."""
+    """Hand the batch's task ids (B,) to every I-LoRA layer for the calls inside the block (no-op otherwise)."""
     if task_ids is None or not router_heads(model):
         yield
         return
@@ -37,7 +32,8 @@ def task_routing(model, task_ids: torch.Tensor | None):
 
 @contextlib.contextmanager
 def router_recording(model, enabled: bool):
-    """Record I-LoRA's routing during one forward pass; yields the recorder (None when disabled)."""
+    """Record I-LoRA's head weights during the calls inside the block; yields the RoutingRecorder (None when
+    disabled)."""
     if not enabled:
         yield None
         return

@@ -1,7 +1,8 @@
 """``CrabPlusTrainer``: the stock ``transformers.Trainer`` plus the two things Crab+ batches need.
 
 1. The collator's ``task_ids`` (B,) are not a model input: they are taken out of the batch, handed to I-LoRA's
-   "task" router when the adapter has one, and used for per-task bookkeeping.
+   "task" router when the adapter has one (for the whole training step, backward included, so that gradient
+   checkpointing's re-computed forward sees them too), and used for per-task bookkeeping.
 2. At each logging step the per-task losses (and I-LoRA router statistics) are added to the Trainer's logs.
 Everything else (optimiser, schedule, checkpointing, resume, DDP/DeepSpeed/FSDP via accelerate) is the Trainer's.
 """
@@ -34,6 +35,16 @@ class CrabPlusTrainer(Trainer):
             if callback is not None:
                 self.add_callback(callback)
 
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        # The task ids must stay with the I-LoRA layers through backward too: gradient checkpointing re-runs the
+        # forward there.
+        with task_routing(model, inputs.get("task_ids")):
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        with task_routing(model, inputs.get("task_ids")):
+            return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         inputs = dict(inputs)
         task_ids = inputs.pop("task_ids", None)
@@ -41,7 +52,7 @@ class CrabPlusTrainer(Trainer):
             inputs.pop(key, None)
         labels = inputs.get("labels")
         record_routing = self.router_stats is not None and task_ids is not None and model.training
-        with task_routing(model, task_ids), router_recording(model, record_routing) as routing:
+        with router_recording(model, record_routing) as routing:
             loss, outputs = super().compute_loss(model, inputs, return_outputs=True,
                                                  num_items_in_batch=num_items_in_batch)
         if task_ids is not None and model.training:
