@@ -13,7 +13,8 @@ import sys
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    print(run_demo(max_new_tokens=args.max_new_tokens))
+    print(run_demo(out_dir=args.out, model=args.model, max_new_tokens=args.max_new_tokens, seed=args.seed,
+                   progress=not args.quiet))
     return 0
 
 
@@ -85,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
-    demo.add_argument("--max-new-tokens", type=int, default=16)
+    demo.add_argument("--out", default="crab_plus_demo", help="folder for report.html (default: ./crab_plus_demo)")
+    demo.add_argument("--model", help="a crab-plus model folder (default: the shipped model)")
+    demo.add_argument("--max-new-tokens", type=int, default=48)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the generated scenes")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
 
     init_tiny = commands.add_parser("init-tiny", help="write a tiny random Crab+ model (and tokenizer) to a folder")

@@ -37,18 +37,23 @@ def ask(video: str, *, audio: str | None = None, task: str | None = None, questi
     """-> {"task", "text", "answer" (JSON data), "answer_text"} for one clip."""
     from transformers import pipeline
 
+    from ..tasks import get_task
+
+    if task is not None:
+        get_task(task)  # an unknown key fails here, listing the valid ones, before the model loads
     pipe = pipeline("audio-visual-understanding", model=str(model or shipped_model_path()))
     result = pipe(video=video, audio=audio, task=task, question=question, options=options, frame_idx=frame_idx,
                   description=description, max_new_tokens=max_new_tokens)
     answer = result["answer"]
     return {"task": result["task"], "text": result["text"], "answer": answer_to_json(answer),
-            "answer_text": _answer_text(answer, result["text"])}
+            "answer_text": describe_answer(answer, result["text"])}
 
 
-def _answer_text(answer: Any, text: str) -> str:
+def describe_answer(answer: Any, text: str = "") -> str:
+    """A typed answer as short text: ``label=dog``, ``index=1``...; Unparsed shows its reason and the text."""
     data = answer_to_json(answer)
     if isinstance(data, dict) and data.get("type") == "Unparsed":
-        return f"(unparsed: {data.get('reason')}) {text}"
+        return f"(unparsed: {data.get('reason')}) {text or data.get('text', '')}"
     if isinstance(data, dict):
         fields = {k: v for k, v in data.items() if k != "type"}
         return ", ".join(f"{k}={v}" for k, v in fields.items())

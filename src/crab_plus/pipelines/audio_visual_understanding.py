@@ -97,16 +97,23 @@ class AudioVisualUnderstandingPipeline(Pipeline):
         text = self.processor.tokenizer.decode(model_outputs["generated"], skip_special_tokens=True).strip()
         result = {"task": task.key, "text": text, "answer": self.processor.parse(task, text)}
         if self.mask_predictor is not None and task.family in MASK_FAMILIES:
-            result["mask"] = self._mask(model_outputs["sample"], result["answer"])
+            result["mask"] = self._mask(task, model_outputs["sample"], result["answer"])
         return result
 
-    def _mask(self, sample: dict, answer):
-        """The answer's box and points prompted on the frame at ``frame_idx`` (original resolution)."""
-        from ..processing.media import open_video
+    def _mask(self, task, sample: dict, answer):
+        """The answer's box and points prompted on the frame the task looked at (original resolution)."""
+        from ..processing import media
 
-        video = open_video(sample["video"])
-        try:
-            frame = video.frames_at([float(sample.get("frame_idx") or 0) + 0.5], None)[0]
-        finally:
-            video.close()
+        source = sample["video"][0] if isinstance(sample["video"], (list, tuple)) else sample["video"]
+        if media.is_image(source):
+            frame = media.load_image(source)
+        else:
+            with media.Video(source) as clip:
+                frame = clip.frames_at(task.policy.frame_times(clip.duration, sample.get("frame_idx")))[0]
         return self.mask_predictor.predict_answer(frame, answer)
+
+    def save_pretrained(self, save_directory: str, **kwargs) -> None:
+        """Model and processor only: transformers' version also writes ``custom_pipelines`` into the config, after
+        which loading by task name would demand trust_remote_code."""
+        self.model.save_pretrained(save_directory, **kwargs)
+        self.processor.save_pretrained(save_directory)
