@@ -17,6 +17,9 @@ def parse(key, text):
     ("<answer>the second</answer>", Choice(index=2)),
     ("Reasoning.\nThe answer is 1.", Choice(index=1)),
     ("<answer>1", Choice(index=1)),  # generation cut before the closing tag
+    ("<answer>2</answ", Choice(index=2)),  # ... or inside it
+    ("<answer>(1)</answer>", Choice(index=1)),
+    ("Both show a dog.\n**Answer:** 2", Choice(index=2)),
 ])
 def test_choice_index(text, expected):
     assert parse("a2v", text) == expected
@@ -39,6 +42,9 @@ def test_labels_tagged_and_bare():
     assert parse("avqa", "<answer>acoustic_guitar</answer>") == Label("acoustic_guitar")
     assert parse("avqa_thu", REASONING + "dog") == Choice(option="dog")
     assert isinstance(parse("avqa", "   \n "), Unparsed)
+    assert parse("meld", "She smiles. <answer>happy</") == Label("happy")
+    assert parse("avqa", "Two play.\n**Final answer**: *three*") == Label("three")
+    assert parse("avqa", "answerisotope") == Label("answerisotope")  # "answer is" only as words
 
 
 def test_timed_events_release_v1_and_several():

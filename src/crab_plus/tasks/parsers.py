@@ -35,8 +35,10 @@ def _clean_label(text: str) -> str:
 # ------------------------------------------------------------------------------------------ labels and choices
 _ANSWER_TAG = re.compile(r"<answer>\s*(.*?)\s*</answer>", _FLAGS)
 _OPEN_ANSWER = re.compile(r"<answer>((?:(?!<answer>).)*)$", _FLAGS)  # a generation cut before </answer>
-_ANSWER_PREFIX = re.compile(r"^(?:(?:so|thus|therefore|hence)\s*,?\s+)?(?:the\s+)?(?:final\s+|correct\s+)?"
-                            r"answer\s*(?:is\s*:?|:)\s*", re.IGNORECASE)
+_CUT_CLOSING_TAG = re.compile(r"\s*<(?:/[a-z]{0,6})?$", re.IGNORECASE)  # "...</ans" at the end of a cut generation
+# an "answer:" lead-in, also in markdown ("**Answer:** 2", "The final answer is 2")
+_ANSWER_PREFIX = re.compile(r"^[*_\s]*(?:(?:so|thus|therefore|hence)\s*,?\s+)?(?:the\s+)?(?:final\s+|correct\s+)?"
+                            r"answer[*_]*\s*(?:is\b\s*:?|:)[*_\s]*", re.IGNORECASE)
 
 
 def answer_tag(text: str) -> str | None:
@@ -45,7 +47,7 @@ def answer_tag(text: str) -> str | None:
     if found:
         return found[-1]
     cut = _OPEN_ANSWER.search(text)
-    return cut.group(1).strip() if cut else None
+    return _CUT_CLOSING_TAG.sub("", cut.group(1)).strip() if cut else None
 
 
 def final_fragment(text: str) -> str:
@@ -76,7 +78,7 @@ def parse_choice_index(text: str) -> Choice | Unparsed:
     """``<answer>1</answer>`` -> Choice(index=1); also "video 2", "the second", or a bare final number."""
     content = answer_tag(text)
     candidate = _clean_label(_ANSWER_PREFIX.sub("", content)) if content is not None else final_fragment(text)
-    found = _INDEX.match(candidate)
+    found = _INDEX.match(candidate.strip("()[] "))  # also "(1)", "[2]"
     if not found:
         why = "no <answer>...</answer> tag" if content is None else f"answer {candidate!r} is not a choice number"
         return Unparsed(text, why)
