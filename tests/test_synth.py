@@ -215,3 +215,23 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         make_synth(tmp_path, n=2, size=65)
     with pytest.raises(TaskError, match="a2v"):
         make_synth(tmp_path, n=1, tasks=["ucf"])
+
+
+def test_every_task_goes_through_the_processor(synth):
+    from crab_plus.testing import tiny_crab_plus
+
+    out, _ = synth
+    _, processor = tiny_crab_plus(seed=0)
+    seen = set()
+    for sample in load_avuie(out / "AVUIE_2", "test"):
+        if sample.task in seen:
+            continue
+        seen.add(sample.task)
+        video = sample.videos if len(sample.videos) > 1 else sample.videos[0]
+        audio = sample.audios if len(sample.audios) > 1 else sample.audios[0]
+        batch = processor.prepare(sample.task, video, audio, question=sample.question, options=sample.options,
+                                  frame_idx=sample.frame_idx, description=sample.description, target=sample.target)
+        assert (batch["labels"] != -100).sum() > 0
+        assert ("pixel_values" in batch) == (sample.task in FRAME_TASKS)
+        assert batch["input_features"].shape[0] == 1
+    assert seen == set(SYNTH_TASKS)
