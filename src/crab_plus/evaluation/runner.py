@@ -163,17 +163,18 @@ def is_conflict(sample) -> bool:
     return bool(value)
 
 
-def score_task(task_key: str, samples: Sequence, texts: Sequence[str], masks=None) -> dict:
+def score_task(task_key: str, samples: Sequence, texts: Sequence[str], masks=None, reference_masks=None) -> dict:
     """Parse ``texts`` with the task and compute its metric -> result dict (+ "metric", "unparsed").
 
-    ``masks``: predicted segmentation masks (from the SAM stage), used instead of the parsed answers.
+    ``masks`` / ``reference_masks``: predicted (SAM stage) and true masks of a mask-scored task.
     """
     from ..tasks import get_task, metric_inputs
     from .metrics import compute_task_metric
 
     task = get_task(task_key)
     answers = [task.parse(text) for text in texts]
-    predictions, references, kwargs = metric_inputs(task, answers, samples, masks=masks)
+    predictions, references, kwargs = metric_inputs(task, answers, samples, masks=masks,
+                                                    reference_masks=reference_masks)
     result = compute_task_metric(task.metric, predictions, references, **kwargs)
     unparsed = sum(type(a).__name__ == "Unparsed" for a in answers)
     return {"metric": task.metric, **result, "unparsed": unparsed}
@@ -188,6 +189,7 @@ def evaluate(config: EvaluationConfig) -> dict:
 
     from ..data import CrabPlusCollator
     from ..tasks import get_task
+    from ..tasks.metric_inputs import MASK_METRICS
 
     by_task = load_test_samples(config)
     for key in by_task:
@@ -203,9 +205,13 @@ def evaluate(config: EvaluationConfig) -> dict:
         from .sam_masks import SamMaskPredictor
 
         sam = SamMaskPredictor.from_pretrained(config.sam_model)
+    data_root = Path(config.data) if Path(config.data).is_dir() else Path(config.data).parent
+    mask_roots = [Path(config.media_root)] if config.media_root else []
+    mask_roots += [data_root, *(data_root / key for key in by_task)]
     total = sum(len(v) for v in by_task.values()) * len(config.modes)
     metrics: dict[str, dict[str, dict]] = {}
     texts_by_mode: dict[str, dict[str, list[str]]] = {}
+    masks_by_mode: dict[str, dict[str, tuple]] = {}
     with tqdm(total=total, desc="evaluate", unit="sample") as progress:
         for mode in config.modes:
             for key, samples in by_task.items():
@@ -213,11 +219,16 @@ def evaluate(config: EvaluationConfig) -> dict:
                 texts = generate_texts(model, collator, key, samples, mode, store, config.batch_size,
                                        config.max_new_tokens, progress)
                 texts_by_mode.setdefault(mode, {})[key] = texts
-                masks = segmentation_masks(sam, key, samples, texts) if sam is not None else None
-                metrics.setdefault(mode, {})[key] = score_task(key, samples, texts, masks)
+                masks = references = None
+                if sam is not None:
+                    masks, references = segmentation_masks(sam, key, samples, texts, mask_roots)
+                elif get_task(key).metric in MASK_METRICS:
+                    raise TaskError(f"task {key!r} is scored on masks: give --sam-model PATH (a SAM-family model).")
+                masks_by_mode.setdefault(mode, {})[key] = (masks, references)
+                metrics.setdefault(mode, {})[key] = score_task(key, samples, texts, masks, references)
     result = {"model": config.model, "split": config.split, "metrics": metrics}
     if len(config.modes) > 1:
-        result["modality"] = modality_table(by_task, metrics, texts_by_mode)
+        result["modality"] = modality_table(by_task, metrics, texts_by_mode, masks_by_mode)
     paths = write_outputs(result, out)
     result["paths"] = {k: str(v) for k, v in paths.items()} | {"predictions": str(store.path)}
     return result
@@ -226,7 +237,11 @@ def evaluate(config: EvaluationConfig) -> dict:
 MODE_COLUMNS = {"both": "audio+video", "no_video": "audio only", "no_audio": "video only"}
 
 
-def modality_table(by_task: dict, metrics: dict, texts_by_mode: dict) -> dict[str, dict]:
+def _pick(items, indices):
+    return None if items is None else [items[i] for i in indices]
+
+
+def modality_table(by_task: dict, metrics: dict, texts_by_mode: dict, masks_by_mode: dict) -> dict[str, dict]:
     """Per task: the headline score per mode, and on the samples whose audio and vision disagree the score per
     mode (``conflict/<mode>``), with their count."""
     table = {}
@@ -240,8 +255,10 @@ def modality_table(by_task: dict, metrics: dict, texts_by_mode: dict) -> dict[st
         if conflicting:
             subset = [samples[i] for i in conflicting]
             for mode in metrics:
-                texts = [texts_by_mode[mode][key][i] for i in conflicting]
-                row[f"conflict/{mode}"] = primary_score(metric, score_task(key, subset, texts))
+                texts = _pick(texts_by_mode[mode][key], conflicting)
+                masks, references = masks_by_mode[mode][key]
+                subset_result = score_task(key, subset, texts, _pick(masks, conflicting), _pick(references, conflicting))
+                row[f"conflict/{mode}"] = primary_score(metric, subset_result)
         table[key] = row
     return table
 
@@ -266,3 +283,64 @@ def write_outputs(result: dict, out: Path) -> dict[str, Path]:
         text += "\n## Modality reliance\n\n" + modality_markdown(result["modality"])
     paths["markdown"].write_text(text)
     return paths
+
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+def load_frame(path: str, second: float | None = None):
+    """The RGB frame (H, W, 3) uint8 of an image file, or of a clip at ``second`` (the first frame at or after it)."""
+    import numpy as np
+    from PIL import Image
+
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        return np.asarray(Image.open(path).convert("RGB"))
+    import av
+
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+            if frame.time is not None and frame.time + 1e-6 >= (second or 0.0):
+                break
+        if last is None:
+            from ..errors import MediaError
+
+            raise MediaError(f"{path} has no video frame to segment.")
+        return last.to_ndarray(format="rgb24")
+
+
+def reference_mask(sample, roots: Sequence[Path]):
+    """The sample's ground-truth mask (bool (H, W)) from its ``mask_path`` field, looked up under ``roots``."""
+    import numpy as np
+    from PIL import Image
+
+    relative = (sample.extra or {}).get("mask_path")
+    if not relative:
+        raise TaskError(f"sample {sample.id} of task {sample.task!r} has no mask_path: segmentation is scored "
+                        "against ground-truth masks.")
+    for root in [Path("/"), *roots]:
+        candidate = root / relative
+        if candidate.is_file():
+            return np.asarray(Image.open(candidate).convert("L")) > 127
+    raise TaskError(f"mask {relative!r} of sample {sample.id} not found under {', '.join(map(str, roots))}.")
+
+
+def segmentation_masks(sam, task_key: str, samples: Sequence, texts: Sequence[str], roots: Sequence[Path]):
+    """-> (predicted masks, reference masks) for a mask-scored task (None, None for other tasks).
+
+    Each answer's box and points prompt SAM on the sample's frame; unparsed or "does not exist" answers give an
+    empty mask (SamMaskPredictor.predict_answer)."""
+    from ..tasks import get_task
+    from ..tasks.metric_inputs import MASK_METRICS
+
+    task = get_task(task_key)
+    if task.metric not in MASK_METRICS:
+        return None, None
+    predicted, references = [], []
+    for sample, text in zip(samples, texts):
+        frame = load_frame(sample.videos[0], sample.frame_idx)
+        predicted.append(sam.predict_answer(frame, task.parse(text)))
+        references.append(reference_mask(sample, roots))
+    return predicted, references
