@@ -3,8 +3,6 @@ import os
 
 import pytest
 
-pytest.importorskip("crab_plus.tasks", reason="the task registry (helper 'tasks') is not on this branch yet")
-
 from crab_plus.data import RELEASE_LAYOUTS, load_avuie
 from crab_plus.data.fixtures import write_avuie_fixture
 from crab_plus.errors import AnnotationError, TaskError
@@ -68,7 +66,7 @@ def test_release_field_semantics(clean):
     assert a2v.extra["audio_event"] == "dog barking" and "label" not in a2v.extra
     avqa = _one(test, "avqa")
     assert avqa[0].question.startswith("How many") and avqa[0].target is None
-    assert avqa[1].extra["type"] == ["Audio-Visual", "Counting"] and avqa[1].id == "avqa:1001"
+    assert avqa[1].extra["type"] == '["Audio-Visual", "Counting"]' and avqa[1].id == "avqa:1001"
     thu = _one(train, "avqa_thu")[0]
     assert thu.options == ["dog", "cat", "car", "bird"] and thu.question.startswith("Which animal")
     ref_train, ref_test = _one(train, "ref_avs")[0], _one(test, "ref_avs")[0]
@@ -176,3 +174,23 @@ def test_wrong_types_and_missing_fields(tmp_path, clean):
     with pytest.raises(AnnotationError, match="frame_idx") as info:
         load_avuie(tmp_path, "test", tasks=["ms3"], media_root=clean.root)
     assert info.value.field == "frame_idx"
+
+
+def test_loaded_ground_truth_feeds_the_task_metrics(clean):
+    from crab_plus.evaluation.metrics import compute_task_metric
+    from crab_plus.tasks import metric_inputs
+    from crab_plus.tasks.metric_inputs import MASK_METRICS
+
+    test = load_avuie(clean.root, "test").by_task()
+    scored = 0
+    for key, samples in test.items():
+        task = get_task(key)
+        if not task.evaluated or task.metric in MASK_METRICS:
+            continue
+        answers = [s.ground_truth for s in samples]  # a perfect prediction
+        predictions, references, kwargs = metric_inputs(task, answers, samples)
+        result = compute_task_metric(task.metric, predictions, references, **kwargs)
+        scores = {k: v for k, v in result.items() if not k.startswith("num_")}
+        assert scores and all(v == pytest.approx(1.0) for v in scores.values()), (key, result)
+        scored += 1
+    assert scored >= 12

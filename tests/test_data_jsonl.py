@@ -3,8 +3,6 @@ import os
 
 import pytest
 
-pytest.importorskip("crab_plus.tasks", reason="the task registry (helper 'tasks') is not on this branch yet")
-
 from crab_plus.cli import main
 from crab_plus.data import load_avuie, load_jsonl, sample_from_row, to_hf_dataset, validate, write_jsonl
 from crab_plus.data.fixtures import write_avuie_fixture
@@ -109,7 +107,7 @@ def test_validate_command(avuie, tmp_path, capsys):
     path = _write(tmp_path, [good, {**good, "task": "nope"}, good])
     assert main(["data", "validate", str(path)]) == 2
     out, err = capsys.readouterr()
-    assert f"{path}:2: unknown task key 'nope'" in err and "1 problem(s)" in err
+    assert f"{path}:2: task: unknown task key 'nope'" in err and "1 problem(s)" in err
     assert "total" in out
     assert main(["data", "validate", str(_write(tmp_path, [good, good], "ok.jsonl"))]) == 0
     assert "ok: 2 sample(s) valid" in capsys.readouterr().out
@@ -125,7 +123,7 @@ def test_validate_command_on_avuie_folders(avuie, tmp_path, capsys):
     assert main(["data", "validate", dirty.root]) == 2
     err = capsys.readouterr().err
     assert "escapes the media root" in err and "duplicate id" in err and "unknown task key" in err
-    assert f"{dirty.file('ave', 'train')}[2] (video_path):" in err
+    assert f"{dirty.file('ave', 'train')}[2]: video_path: path '../../../outside.mp4' escapes" in err
 
 
 def test_hf_dataset_is_lazy_and_round_trips(samples):

@@ -16,6 +16,7 @@ from .errors import (
 from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
 from .registration import register_all
+from .tasks import TASKS, Task, get_task, register_task
 
 register_all()
 
@@ -33,5 +34,9 @@ __all__ = [
     "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",
+    "TASKS",
+    "Task",
     "TaskError",
+    "get_task",
+    "register_task",
 ]

@@ -2,7 +2,7 @@
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
 ``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``train``, ``evaluate``, ``transfer``,
-``router-map``, ``convert omni``, ``convert adapter``, ``data validate``.
+``router-map``, ``convert omni``, ``convert adapter``, ``data validate``, ``synth make``.
 """
 
 from __future__ import annotations
@@ -93,13 +93,22 @@ def _data_validate(args: argparse.Namespace) -> int:
     report = validate(args.path, media_root=args.media_root, check_media=not args.no_check_media, split=args.split)
     print(report.summary(max_problems=0))
     for problem in report.skipped:
-        print(f"{problem.location}: {problem.message}", file=sys.stderr)
+        print(problem, file=sys.stderr)
     for problem in report.warnings:
-        print(f"warning: {problem.location}: {problem.message}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     if report.skipped:
         print(f"{len(report.skipped)} problem(s); fix them or load with errors='skip'.", file=sys.stderr)
         return 2
     print(f"ok: {report.total_loaded} sample(s) valid")
+    return 0
+
+
+def _synth_make(args: argparse.Namespace) -> int:
+    from .data.synth import make_synth
+
+    report = make_synth(args.out, args.n, seed=args.seed, tasks=args.tasks, test_fraction=args.split_test_fraction,
+                        size=args.size, fps=args.fps, progress=not args.quiet)
+    print(report.summary())
     return 0
 
 
@@ -202,6 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
     data_validate.add_argument("--split", default=None, help="AV-UIE v2 split (default: train and test found)")
     data_validate.add_argument("--no-check-media", action="store_true", help="do not check media files exist")
     data_validate.set_defaults(run=_data_validate)
+
+    synth = commands.add_parser("synth", help="generated audio-visual scenes (AV-Synth)")
+    synth_actions = synth.add_subparsers(dest="action", metavar="ACTION")
+    synth_actions.required = True
+    make = synth_actions.add_parser("make", help="write an AV-Synth dataset in the AV-UIE v2 layout (OUT/AVUIE_2)")
+    make.add_argument("--out", required=True, help="output folder (AVUIE_2/ is created inside)")
+    make.add_argument("--n", type=int, required=True, help="samples per task (train + test)")
+    make.add_argument("--seed", type=int, default=0)
+    make.add_argument("--tasks", nargs="+", default=None, help="task keys (default: all AV-Synth tasks)")
+    make.add_argument("--split-test-fraction", type=float, default=0.2, help="share of each task's samples in test")
+    make.add_argument("--size", type=int, default=112, help="frame side in pixels")
+    make.add_argument("--fps", type=float, default=4.0, help="clip frame rate (60 s QA clips use 1 fps)")
+    make.add_argument("--quiet", action="store_true", help="no progress bar")
+    make.set_defaults(run=_synth_make)
     return parser
 
 

@@ -179,7 +179,7 @@ def _avqa(w: _Writer, split: str, i: int) -> dict:
     answer = ("two", "yes", "piano")[i % 3]
     record = {"video_path": w.clip(f"{vid}.mp4", 10, i), "audio_path": w.audio(f"{vid}.wav", 10, i),
               "video_id": vid, "question_id": 1000 * SPLITS.index(split) + i,
-              "type": ["Audio-Visual", "Counting"] if i % 2 else ["Audio", "Comparative"],
+              "type": json.dumps(["Audio-Visual", "Counting"] if i % 2 else ["Audio", "Comparative"]),
               "question": "How many instruments are sounding in the video?", "answer": answer}
     return _with_target(record, split, "label", _reasoning(i) + answer)
 
@@ -224,7 +224,7 @@ def _add_malformed(fixture: AvuieFixture, splits: tuple[str, ...]) -> None:
     bad("ks", ks, "audio_path", "missing field")
     bad("ms3", {**good("ms3"), "frame_idx": "three", "uid": "other"}, "frame_idx", "wrong type")
     bad("avqa_thu", {**good("avqa_thu"), "multi_choice": "dog, cat", "id": "other"}, "multi_choice", "wrong type")
-    bad("ave", {**good("ave"), "video_path": "../../outside.mp4"}, "video_path", "path escaping the media root")
+    bad("ave", {**good("ave"), "video_path": "../../../outside.mp4"}, "video_path", "path escaping the media root")
     if "ucf" in fixture.records:
         absolute = os.path.abspath(os.path.join(fixture.root, "ucf", "video", good("ucf")["video_path"]))
         bad("ucf", {**good("ucf"), "video_path": absolute}, "video_path", "absolute path")

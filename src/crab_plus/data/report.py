@@ -37,10 +37,11 @@ class Problem:
             where = f"{self.file}:{self.index}"
         else:
             where = f"{self.file}[{self.index}]"
-        return f"{where} ({self.field})" if self.field else where
+        return where
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        """``file:line: field: message`` (JSONL), ``file[index]: field: message`` (JSON list files)."""
+        return f"{self.location}: {self.field + ': ' if self.field else ''}{self.message}"
 
 
 @dataclass

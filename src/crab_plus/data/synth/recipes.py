@@ -1,0 +1,484 @@
+"""One recipe per task: sample a scene (deterministically from ``rng``), say what the answer is and why, and list
+the media to render. Record fields follow the AV-UIE v2 release layout (crab_plus.data.release_layout).
+
+Every recipe has a share of *conflict* cases, where audio and vision disagree (a silent visible object, an
+off-screen sound, a face whose expression contradicts the voice, a look-alike candidate): there a model that
+ignores the audio can only guess. The record's ``conflict`` field marks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from . import answers as A  # typed answers; imports the task registry lazily
+from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
+                       sounding_at, to_answer_box)
+from .example import Example, Media
+from .render_video import render_frame
+from .scene import (COLOURS, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face, Scene,
+                    SceneObject, Voice, distinct, layout_slots, sample_background, sample_object, sample_sound,
+                    sample_span)
+
+CLIP_SECONDS = 10          # a2v, v2a, ks, avqa_thu, ave, avvp, avcap, ref_avs audio
+EMOTION_SECONDS = 4        # cremad (the emotion policy reads the first 4 s)
+SEGMENT_SECONDS = 5        # s4, ms3, arig (AVSBench clips are 5 s)
+AVQA_SECONDS = 60          # MUSIC-AVQA: the policy reads 2 s windows centred at 0, 6, ..., 54 s
+AVQA_FPS = 1.0             # 60 frames are plenty for 10 uniformly sampled ones, and cheap to encode
+AVQA_BLOCK = 6             # avqa sounds start and stop on multiples of 6 s, so each spans whole policy windows
+
+SPLIT_ID_BASE = {"train": 0, "test": 1_000_000}  # numeric question ids, unique over both splits
+Recipe = Callable[[np.random.Generator, str, int, int], Example]
+
+
+def _vid(split: str, index: int) -> str:
+    return f"{split}_{index:05d}"
+
+
+def _scene(rng: np.random.Generator, duration: float, objects, **kw) -> Scene:
+    return Scene(duration=duration, objects=tuple(objects), background=sample_background(rng),
+                 noise_seed=int(rng.integers(2**31)), **kw)
+
+
+def _sounding_scene(rng, duration: int, count: int, sounding: int, *, offscreen: int = 0, min_len: int = 3,
+                    full_sound: bool = False, visible_spans: bool = False) -> Scene:
+    """``count`` visible objects of different shapes, the first ``sounding`` of them making sounds (over whole
+    seconds), plus ``offscreen`` sound sources that are never on screen."""
+    shapes = distinct(rng, SHAPES, count + offscreen)
+    slots = layout_slots(rng, count)
+    objects = []
+    for i, shape in enumerate(shapes):
+        span = (0, duration) if full_sound else sample_span(rng, duration, min_len)
+        sound = sample_sound(rng, shape, *span) if (i < sounding or i >= count) else None
+        visible = (0.0, 1e9) if not visible_spans else tuple(float(v) for v in sample_span(rng, duration, min_len))
+        if i >= count:
+            objects.append(sample_object(rng, shape=shape, visible=None, sound=sound))
+        else:
+            objects.append(sample_object(rng, shape=shape, slot=slots[i], visible=visible, sound=sound))
+    order = rng.permutation(count)  # drawing order does not tell which object sounds
+    return _scene(rng, duration, [objects[i] for i in order] + objects[count:])
+
+
+def _clip_media(scene: Scene, vid: str, with_audio_track: bool = True, fps: float | None = None) -> list[Media]:
+    """The release's clip layout: video/{vid}.mp4 and audio/{vid}.wav (relative to the task folder)."""
+    return [Media(f"video/{vid}.mp4", "video+audio" if with_audio_track else "video", scene, fps=fps),
+            Media(f"audio/{vid}.wav", "audio", scene)]
+
+
+def _sound_phrase(obj: SceneObject) -> str:
+    return SOUND_WORDS[obj.sound.kind]
+
+
+def _is(obj: SceneObject) -> str:
+    """Verb agreement for the sound's phrase ("noise bursts are", "a steady tone is")."""
+    return "are" if obj.sound.kind in ("noise", "chirp") else "is"
+
+
+# ------------------------------------------------------------------------------------------------ matching
+def _look_alike(rng, scene: Scene, target: SceneObject) -> Scene:
+    """The same objects, but the sounding one moves differently (its sound would follow another rhythm)."""
+    motion = distinct(rng, MOTIONS, 1, exclude=(target.motion, "static"))[0]
+    return scene.with_objects(replace(o, motion=motion, phase=o.phase + 1.0) if o is target else o
+                              for o in scene.objects)
+
+
+def _other_scene(rng, exclude_shape: str) -> Scene:
+    """A different scene whose sounding object is of another shape than ``exclude_shape``."""
+    while True:
+        scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
+        if scene.sounding_objects()[0].shape != exclude_shape:
+            return scene
+
+
+def _matching_pair(rng) -> tuple[Scene, Scene, bool]:
+    """(scene, distractor, conflict): a look-alike distractor (conflict) or a different scene."""
+    scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
+    target = scene.sounding_objects()[0]
+    conflict = bool(rng.random() < 0.5)
+    distractor = _look_alike(rng, scene, target) if conflict else _other_scene(rng, target.shape)
+    return scene, distractor, conflict
+
+
+def _event_name(scene: Scene) -> str:
+    obj = scene.sounding_objects()[0]
+    return f"{obj.motion} {obj.shape}"
+
+
+def a2v(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    scene, distractor, conflict = _matching_pair(rng)
+    correct = int(rng.integers(1, 3))
+    videos = (scene, distractor) if correct == 1 else (distractor, scene)
+    target = scene.sounding_objects()[0]
+    record = {"video1_path": f"{vid}_1.mp4", "video2_path": f"{vid}_2.mp4", "audio_path": f"{vid}.wav",
+              "correct_video": correct, "audio_event": f"{target.shape} ({SOUND_OF_SHAPE[target.shape]})",
+              "video1_event": _event_name(videos[0]), "video2_event": _event_name(videos[1])}
+    why = (f"The audio has {_sound_phrase(target)} whose loudness follows an object that {MOTION_WORDS[target.motion]}; "
+           f"video {correct} shows the {target.described} moving that way.")
+    media = [Media(f"video/{vid}_1.mp4", "video", videos[0]), Media(f"video/{vid}_2.mp4", "video", videos[1]),
+             Media(f"audio/{vid}.wav", "audio", scene)]
+    return Example(record, A.choice(correct), why, "label", conflict, media)
+
+
+def v2a(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    scene, distractor, conflict = _matching_pair(rng)
+    correct = int(rng.integers(1, 3))
+    audios = (scene, distractor) if correct == 1 else (distractor, scene)
+    target = scene.sounding_objects()[0]
+    record = {"video_path": f"{vid}.mp4", "audio1_path": f"{vid}_1.wav", "audio2_path": f"{vid}_2.wav",
+              "correct_audio": correct, "audio1_event": _event_name(audios[0]), "video_event": _event_name(scene),
+              "audio2_event": _event_name(audios[1])}
+    why = (f"The video shows a {target.described} that {MOTION_WORDS[target.motion]}; audio {correct} has "
+           f"{_sound_phrase(target)} following that movement.")
+    media = [Media(f"video/{vid}.mp4", "video", scene), Media(f"audio/{vid}_1.wav", "audio", audios[0]),
+             Media(f"audio/{vid}_2.wav", "audio", audios[1])]
+    return Example(record, A.choice(correct), why, "label", conflict, media)
+
+
+# ------------------------------------------------------------------------------------------------ action
+def ks(rng, split: str, index: int, size: int) -> Example:
+    """The action is the motion of the sounding object; in conflict cases a bigger silent object moves
+    differently next to it."""
+    vid = _vid(split, index)
+    conflict = bool(rng.random() < 0.5)
+    motions = distinct(rng, MOTIONS, 2)
+    scene = _sounding_scene(rng, CLIP_SECONDS, 2 if conflict else 1, 1, full_sound=True)
+    objects = list(scene.objects)
+    sounding = next(i for i, o in enumerate(objects) if o.sound is not None)
+    objects[sounding] = replace(objects[sounding], motion=motions[0])
+    if conflict:
+        silent = 1 - sounding
+        objects[silent] = replace(objects[silent], motion=motions[1], radius=objects[sounding].radius * 1.3)
+    scene = scene.with_objects(objects)
+    target = objects[sounding]
+    action = target.motion
+    why = (f"The sound is {_sound_phrase(target)}, made by the {target.described}, which {MOTION_WORDS[action]}"
+           + (f"; the silent {objects[1 - sounding].described} does not count." if conflict else "."))
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "action": action}
+    return Example(record, A.label(action), why, "label", conflict, _clip_media(scene, vid))
+
+
+# ------------------------------------------------------------------------------------------------ emotion
+_PROSODY_WORDS = {"happy": "bright and rising", "sad": "low, slow and falling", "angry": "loud, fast and harsh",
+                  "neutral": "flat and even"}
+_FACE_WORDS = {"happy": "smiles", "sad": "frowns with raised inner brows", "angry": "scowls",
+               "neutral": "looks calm"}
+
+
+def _skin(rng) -> tuple[int, int, int]:
+    tone = rng.uniform(0.7, 1.05)  # one factor for all channels: lighter or darker, never tinted
+    return tuple(int(min(v * tone, 255)) for v in (240, 195, 155))
+
+
+def cremad(rng, split: str, index: int, size: int) -> Example:
+    """A face and a voice; the voice's prosody decides. In conflict cases the face shows another emotion."""
+    vid = _vid(split, index)
+    emotion = str(rng.choice(EMOTIONS))
+    conflict = bool(rng.random() < 0.4)
+    shown = distinct(rng, EMOTIONS, 1, exclude=(emotion,))[0] if conflict else emotion
+    face = Face(shown, x=float(rng.uniform(0.42, 0.58)), y=float(rng.uniform(0.42, 0.58)),
+                radius=float(rng.uniform(0.28, 0.36)),
+                skin=_skin(rng))
+    voice = Voice(emotion, onset=0.0, offset=float(EMOTION_SECONDS), base_pitch=float(rng.uniform(140, 230)))
+    scene = _scene(rng, EMOTION_SECONDS, [], face=face, voice=voice)
+    why = f"The voice is {_PROSODY_WORDS[emotion]} and the face {_FACE_WORDS[shown]}" + (
+        "; the voice tells the feeling." if conflict else ".")
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "emotion": emotion}
+    return Example(record, A.label(emotion), why, "label", conflict, _clip_media(scene, vid))
+
+
+# ------------------------------------------------------------------------------------------------ QA
+def _avqa_scene(rng) -> Scene:
+    """60 s, 2-3 visible objects of which 1-2 sound, maybe an off-screen sound; sounds start on distinct
+    6 s blocks (so 'which sounds first' has one answer) and last at least two blocks."""
+    count = int(rng.integers(2, 4))
+    sounding = int(rng.integers(1, count))
+    offscreen = int(rng.random() < 0.3)
+    scene = _sounding_scene(rng, AVQA_SECONDS, count, sounding, offscreen=offscreen)
+    blocks = AVQA_SECONDS // AVQA_BLOCK
+    starts = rng.permutation(blocks - 2)[: sounding + offscreen]
+    objects, k = list(scene.objects), 0
+    for i, obj in enumerate(objects):
+        if obj.sound is not None:
+            start = int(starts[k]); k += 1
+            end = int(rng.integers(start + 2, blocks + 1))
+            objects[i] = replace(obj, sound=replace(obj.sound, onset=float(start * AVQA_BLOCK),
+                                                    offset=float(end * AVQA_BLOCK)))
+    return scene.with_objects(objects)
+
+
+def _avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
+    """(question, answer, type, conflict) for one MUSIC-AVQA-style question about ``scene``."""
+    visible = [o for o in scene.objects if o.visible is not None]
+    sounding = [o for o in scene.objects if o.sound is not None]
+    vis_sounding = [o for o in visible if o.sound is not None]
+    silent = [o for o in visible if o.sound is None]
+    hidden = [o for o in sounding if o.visible is None]
+    kind = int(rng.integers(7))
+    if kind == 0:
+        return ("How many sounds are heard in the video?", number_word(len(sounding)), '["Audio", "Counting"]',
+                len(sounding) != len(visible))
+    if kind == 1:
+        return ("How many objects are in the video?", number_word(len(visible)), '["Visual", "Counting"]', False)
+    if kind == 2:
+        obj = visible[int(rng.integers(len(visible)))]
+        return (f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
+                '["Audio-Visual", "Existential"]', obj.sound is None)
+    if kind == 3:
+        first = min(vis_sounding, key=lambda o: o.sound.onset)
+        earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
+        return ("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
+                bool(silent) or earlier_hidden)
+    if kind == 4:
+        return ("How many visible objects are making sounds?", number_word(len(vis_sounding)),
+                '["Audio-Visual", "Counting"]', bool(silent))
+    if kind == 5:
+        obj = visible[int(rng.integers(len(visible)))]
+        return (f"Where is the {obj.shape}?", location_word(obj.x), '["Visual", "Location"]', False)
+    obj = vis_sounding[int(rng.integers(len(vis_sounding)))]
+    if len(vis_sounding) > 1:
+        first = min(vis_sounding, key=lambda o: o.sound.onset)
+        return ("Where is the object that sounds first?", location_word(first.x), '["Audio-Visual", "Location"]',
+                True)
+    return ("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]', bool(silent))
+
+
+def avqa(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    scene = _avqa_scene(rng)
+    question, answer, qtype, conflict = _avqa_question(rng, scene)
+    heard = ", ".join(f"{_sound_phrase(o)} from {o.sound.onset:.0f} s" for o in scene.sounding_objects())
+    why = f"I see {len(scene.visible_objects())} objects and hear {heard}."
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
+              "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
+    return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
+
+
+def avqa_thu(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    count = int(rng.integers(1, 4))
+    offscreen = int(rng.random() < 0.25)
+    scene = _sounding_scene(rng, CLIP_SECONDS, count, 0 if offscreen else 1, offscreen=offscreen, full_sound=True)
+    source = scene.sounding_objects()[0]
+    silent = [o for o in scene.visible_objects() if o.sound is None]
+    kind = int(rng.integers(3)) if not offscreen else 2
+    if kind == 0:
+        question, relation, qtype = "Which object is making the sound?", "Both", "Which"
+        answer = source.shape
+        options = [answer] + distinct(rng, SHAPES, 3, exclude=(answer,))
+        conflict = bool(silent)
+    elif kind == 1:
+        question, relation, qtype = "How is the sounding object moving?", "Both", "What"
+        answer = source.motion
+        options = [answer] + distinct(rng, MOTIONS, 3, exclude=(answer,))
+        conflict = any(o.motion != answer for o in silent)
+    else:
+        question, relation, qtype = "Where does the sound come from?", "Both", "Come From"
+        answer = "off screen" if source.visible is None else location_word(source.x)
+        options = ["left", "middle", "right", "off screen"]
+        conflict = bool(silent) or source.visible is None
+    order = rng.permutation(len(options))
+    options = [options[i] for i in order]
+    why = f"The sound is {_sound_phrase(source)}" + (
+        ", and no object on screen makes it." if source.visible is None else
+        f", made by the {source.described}, which {MOTION_WORDS[source.motion]}.")
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "id": vid, "video_name": f"{vid}.mp4",
+              "video_id": index, "question_relation": relation, "question_type": qtype, "multi_choice": options,
+              "question_text": question, "answer": answer}
+    return Example(record, A.choice_text(answer), why, "label", conflict, _clip_media(scene, vid))
+
+
+# ------------------------------------------------------------------------------------------------ localisation
+def ave(rng, split: str, index: int, size: int) -> Example:
+    """One audio-visual event: an object both on screen and sounding. Plain cases: it is on screen exactly while
+    it sounds. Conflict cases: it appears and sounds over different spans (the event is where they overlap), and
+    a silent object or an off-screen sound may be added."""
+    vid = _vid(split, index)
+    conflict = bool(rng.random() < 0.5)
+    while True:
+        distractors = int(conflict and rng.random() < 0.6)
+        offscreen = int(conflict and not distractors)
+        scene = _sounding_scene(rng, CLIP_SECONDS, 1 + distractors, 1, offscreen=offscreen, min_len=3,
+                                visible_spans=True)
+        target = next(o for o in scene.objects if o.sound is not None and o.visible is not None)
+        if not conflict:  # on screen exactly while sounding
+            target = replace(target, visible=(target.sound.onset, target.sound.offset))
+            scene = scene.with_objects(target if o.sound is not None else o for o in scene.objects)
+        event = overlap(on_screen_span(target, CLIP_SECONDS), sound_span(target))
+        if event is not None and event[1] - event[0] >= 2:
+            break
+    why = (f"The {target.described} is on screen from {target.visible[0]:.0f} to {min(target.visible[1], 10):.0f} s "
+           f"and {_sound_phrase(target)} {_is(target)} heard from {target.sound.onset:.0f} to "
+           f"{target.sound.offset:.0f} s, so the event is where both hold.")
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "vid": vid, "event": target.shape,
+              "start_time": event[0], "end_time": event[1]}
+    return Example(record, A.events([(target.shape, *event)]), why, "label_content", conflict,
+                   _clip_media(scene, vid))
+
+
+def avvp(rng, split: str, index: int, size: int) -> Example:
+    """Visual events (objects on screen) and audio events (sounds) listed separately: silent objects are
+    visual-only, off-screen sounds audio-only."""
+    vid = _vid(split, index)
+    count = int(rng.integers(1, 3))
+    offscreen = int(rng.random() < 0.4)
+    sounding = int(rng.integers(0 if offscreen else 1, count + 1))
+    scene = _sounding_scene(rng, CLIP_SECONDS, count, sounding, offscreen=offscreen, min_len=2,
+                            visible_spans=True)
+    visual = sorted((o.shape, *on_screen_span(o, CLIP_SECONDS)) for o in scene.visible_objects())
+    audio = sorted((o.shape, *sound_span(o)) for o in scene.sounding_objects())
+    conflict = [e[0] for e in visual] != [e[0] for e in audio] or any(
+        overlap(on_screen_span(o, CLIP_SECONDS), sound_span(o)) != sound_span(o) for o in scene.sounding_objects())
+    why = f"On screen: {', '.join(o.described for o in scene.visible_objects())}; heard: " + (
+        ", ".join(_sound_phrase(o) for o in scene.sounding_objects()) or "nothing") + "."
+    answer = A.avvp(visual, audio)
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "filename": f"{vid}.mp4", "vid": vid,
+              "event": A.answer_text("avvp", answer)}
+    return Example(record, answer, why, "label_content", bool(conflict), _clip_media(scene, vid))
+
+
+# ------------------------------------------------------------------------------------------------ single frame
+def _frame_scene(rng, duration: int, count: int, sounding: int, *, full_sound: bool) -> tuple[Scene, int]:
+    """A scene whose objects stay on screen, and a frame second at which at least one object sounds."""
+    while True:
+        scene = _sounding_scene(rng, duration, count, sounding, full_sound=full_sound, min_len=1)
+        frame_idx = int(rng.integers(duration))
+        if len(sounding_at(scene, frame_idx + 0.5)) >= min(sounding, 1):
+            return scene, frame_idx
+
+
+def _segmentation(rng, task: str, split: str, index: int, size: int, multi: bool) -> Example:
+    vid = _vid(split, index)
+    count = int(rng.integers(1, 4))
+    sounding = int(rng.integers(1, count + 1)) if multi else 1
+    scene, frame_idx = _frame_scene(rng, SEGMENT_SECONDS, count, sounding, full_sound=not multi)
+    t = frame_idx + 0.5
+    _, masks = render_frame(scene, t, size)
+    sources = sounding_at(scene, t)
+    union = np.any([masks[i] for i in sources], axis=0)
+    name = " and ".join(sorted(scene.objects[i].shape for i in sources))
+    answer = A.box_points(name, to_answer_box(mask_box(union), size), mask_points(union, size))
+    silent = [o for i, o in enumerate(scene.objects) if i not in sources]
+    why = "The sound is " + " and ".join(_sound_phrase(scene.objects[i]) for i in sources) + (
+        f"; the {' and '.join(o.described for o in silent)} {'is' if len(silent) == 1 else 'are'} silent."
+        if silent else ".")
+    frame = f"visual_frames/{vid}/{frame_idx}.png"
+    record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"audio_wav/{vid}.wav",
+              "vid": vid, "uid": f"{vid}_{frame_idx}", "a_obj": name, "frame_idx": frame_idx,
+              "mask_path": f"gt_masks/{vid}/{frame_idx}.png"}
+    media = [Media(frame, "frame", scene, t), Media(f"audio_wav/{vid}.wav", "audio", scene),
+             Media(record["mask_path"], "mask", scene, t, tuple(sources))]
+    return Example(record, answer, why, "label_content", bool(silent), media)
+
+
+def s4(rng, split: str, index: int, size: int) -> Example:
+    return _segmentation(rng, "s4", split, index, size, multi=False)
+
+
+def ms3(rng, split: str, index: int, size: int) -> Example:
+    return _segmentation(rng, "ms3", split, index, size, multi=True)
+
+
+def arig(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    count = int(rng.integers(1, 4))
+    scene, frame_idx = _frame_scene(rng, SEGMENT_SECONDS, count, 1, full_sound=True)
+    t = frame_idx + 0.5
+    _, masks = render_frame(scene, t, size)
+    source = sounding_at(scene, t)[0]
+    box = to_answer_box(mask_box(masks[source]), size)
+    obj = scene.objects[source]
+    frame = f"frames/{vid}/{frame_idx}.png"
+    record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"audio/{vid}.wav",
+              "vid": vid, "uid": vid, "a_obj": obj.shape, "frame_idx": frame_idx, "top_left": box[:2],
+              "bottom_right": box[2:]}
+    why = f"The sound is {_sound_phrase(obj)}, which comes from the {obj.described}."
+    media = [Media(frame, "frame", scene, t), Media(f"audio/{vid}.wav", "audio", scene)]
+    return Example(record, A.box(obj.shape, box), why, "label_content", count > 1, media)
+
+
+def ref_avs(rng, split: str, index: int, size: int) -> Example:
+    """Referring expressions that need the audio ("the sounding ...", "the silent ...") or only the picture
+    ("the red circle"); false cases refer to nothing in the frame (null split)."""
+    vid = _vid(split, index)
+    count = int(rng.integers(2, 4))
+    scene, frame_idx = _frame_scene(rng, CLIP_SECONDS, count, int(rng.integers(1, count)), full_sound=False)
+    t = frame_idx + 0.5
+    _, masks = render_frame(scene, t, size)
+    sources = sounding_at(scene, t)
+    silent = [i for i in range(count) if i not in sources]
+    absent_shape = distinct(rng, SHAPES, 1, exclude=[o.shape for o in scene.objects])[0]
+    kind = int(rng.integers(5))
+    referent, conflict = None, False
+    if kind == 0 and sources:
+        referent = sources[0]
+        description = f"the object making {_sound_phrase(scene.objects[referent])}"
+        conflict = True
+    elif kind == 1 and silent:
+        referent = silent[0]
+        description, conflict = f"the silent {scene.objects[referent].shape}", True
+    elif kind == 2 and silent:  # names a visible object, but it is not the one making a sound: false
+        description, conflict = f"the sounding {scene.objects[silent[0]].shape}", True
+    elif kind == 3:
+        colour = distinct(rng, COLOURS, 1)[0]
+        description = f"the {colour} {absent_shape}"
+    else:
+        referent = int(rng.integers(count))
+        description = f"the {scene.objects[referent].described}"
+    if referent is not None:
+        obj = scene.objects[referent]
+        answer = A.referred(True, obj.shape, to_answer_box(mask_box(masks[referent]), size),
+                            mask_points(masks[referent], size))
+        why = f"{description[0].upper()}{description[1:]} is the {obj.described}."
+    else:
+        answer = A.referred(False)
+        why = f"Nothing in the frame is {description}."
+    frame = f"media/{vid}/frames/{frame_idx}.png"
+    record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"media/{vid}/audio.wav",
+              "vid": vid, "fid": frame_idx, "uid": f"{vid}_{frame_idx}", "idx": frame_idx,
+              "description": description, "mask_path": f"media/{vid}/gt_mask/{frame_idx}.png"}
+    if split == "test":
+        record.update({"object": description, "split": "test_s" if referent is not None else "test_n",
+                       "frame_idx": frame_idx})
+    media = [Media(frame, "frame", scene, t), Media(f"media/{vid}/audio.wav", "audio", scene),
+             Media(record["mask_path"], "mask", scene, t, () if referent is None else (referent,))]
+    return Example(record, answer, why, "output", conflict, media)
+
+
+# ------------------------------------------------------------------------------------------------ captioning
+def caption_of(scene: Scene) -> str:
+    """A deterministic description of every object and sound in the scene."""
+    parts = []
+    for obj in scene.objects:
+        if obj.visible is None:
+            verb = "come" if _is(obj) == "are" else "comes"
+            parts.append(f"{_sound_phrase(obj).capitalize()} {verb} from off screen.")
+            continue
+        article = "An" if obj.colour[0] in "aeiou" else "A"
+        what = f"{article} {obj.described} {MOTION_WORDS[obj.motion]}"
+        if obj.sound is None:
+            parts.append(f"{what} in silence.")
+        else:
+            parts.append(f"{what} and makes {_sound_phrase(obj)}.")
+    return " ".join(parts)
+
+
+def avcap(rng, split: str, index: int, size: int) -> Example:
+    vid = _vid(split, index)
+    count = int(rng.integers(1, 3))
+    offscreen = int(rng.random() < 0.3)
+    scene = _sounding_scene(rng, CLIP_SECONDS, count, int(rng.integers(0 if offscreen else 1, count + 1)),
+                            offscreen=offscreen, full_sound=True)
+    text = caption_of(scene)
+    conflict = bool(offscreen) or any(o.sound is None for o in scene.visible_objects())
+    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid}
+    return Example(record, A.caption(text), "", "label_content", conflict, _clip_media(scene, vid))
+
+
+RECIPES: dict[str, Callable[..., Example]] = {
+    "a2v": a2v, "v2a": v2a, "ks": ks, "cremad": cremad, "avqa": avqa, "avqa_thu": avqa_thu, "ave": ave,
+    "avvp": avvp, "s4": s4, "ms3": ms3, "arig": arig, "ref_avs": ref_avs, "avcap": avcap,
+}

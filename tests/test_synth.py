@@ -1,0 +1,223 @@
+"""AV-Synth: generated files decode, follow the release layout, load with the AV-UIE v2 loader, targets parse to
+the ground truth, masks and boxes match the rendered objects, conflicts exist, and generation is deterministic."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import av
+import numpy as np
+import pytest
+import soundfile
+from PIL import Image
+
+from crab_plus.cli import main
+from crab_plus.data import load_avuie
+from crab_plus.data.synth import SYNTH_TASKS, make_synth
+from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box
+from crab_plus.data.synth.recipes import RECIPES
+from crab_plus.data.synth.scene import COLOURS, scene_rng
+from crab_plus.errors import ConfigError, TaskError
+from crab_plus.tasks import get_task
+from crab_plus.tasks.answers import Unparsed
+
+SIZE = 64
+# mp4 clips are written with crab_plus.processing.encode.write_video; until it exists only the single-frame tasks
+# (png + wav) can be generated.
+HAVE_ENCODER = importlib.util.find_spec("crab_plus.processing.encode") is not None
+needs_encoder = pytest.mark.skipif(not HAVE_ENCODER, reason="crab_plus.processing.encode.write_video not there yet")
+# Release fields per task (shared/REFERENCE.md section 5); single-frame tasks use image_path (train) / visual_path
+# (test). Every record also has "conflict" (and s4/ms3/ref_avs a "mask_path").
+RELEASE_FIELDS = {
+    "a2v": {"video1_path", "video2_path", "audio_path", "correct_video", "audio_event", "video1_event",
+            "video2_event", "label"},
+    "v2a": {"video_path", "audio1_path", "audio2_path", "correct_audio", "audio1_event", "video_event",
+            "audio2_event", "label"},
+    "ks": {"video_path", "audio_path", "action", "label"},
+    "cremad": {"video_path", "audio_path", "emotion", "label"},
+    "avqa": {"video_path", "audio_path", "video_id", "question_id", "type", "question", "answer", "label"},
+    "avqa_thu": {"video_path", "audio_path", "id", "video_name", "video_id", "question_relation", "question_type",
+                 "multi_choice", "question_text", "answer", "label"},
+    "ave": {"video_path", "audio_path", "vid", "event", "start_time", "end_time", "label_content"},
+    "avvp": {"video_path", "audio_path", "filename", "vid", "event", "label_content"},
+    "s4": {"audio_path", "vid", "uid", "a_obj", "frame_idx", "label_content"},
+    "ms3": {"audio_path", "vid", "uid", "a_obj", "frame_idx", "label_content"},
+    "arig": {"audio_path", "vid", "uid", "a_obj", "frame_idx", "label_content", "top_left", "bottom_right"},
+    "ref_avs": {"audio_path", "vid", "fid", "uid", "idx", "description", "output"},
+    "avcap": {"video_path", "audio_path", "video_id", "label_content"},
+}
+FRAME_TASKS = {"s4", "ms3", "arig", "ref_avs"}
+TARGET = {"ave": "label_content", "avvp": "label_content", "s4": "label_content", "ms3": "label_content",
+          "arig": "label_content", "avcap": "label_content", "ref_avs": "output"}
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    tasks = SYNTH_TASKS if HAVE_ENCODER else sorted(FRAME_TASKS)
+    report = make_synth(out, n=3, seed=7, tasks=tasks, test_fraction=0.34, size=SIZE, fps=2.0, progress=False)
+    return out, report
+
+
+def _records(root, task, split):
+    with open(os.path.join(root, task, f"{split}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_every_task_written_in_the_release_layout(synth):
+    out, report = synth
+    root = out / "AVUIE_2"
+    assert set(SYNTH_TASKS) == set(RELEASE_FIELDS)
+    for task in report.counts:
+        assert report.counts[task] == {"train": 2, "test": 1}
+        for split in ("train", "test"):
+            for record in _records(root, task, split):
+                expected = set(RELEASE_FIELDS[task]) | {"conflict"}
+                if task in FRAME_TASKS:
+                    expected.add("image_path" if split == "train" else "visual_path")
+                if task in ("s4", "ms3", "ref_avs"):
+                    expected.add("mask_path")
+                if task == "ref_avs" and split == "test":
+                    expected |= {"object", "split", "frame_idx"}
+                assert set(record) == expected, (task, split)
+                assert isinstance(record["conflict"], bool)
+    assert report.clips == 3 * len(report.counts) and report.clips_per_second > 0
+
+
+def test_loader_reads_everything_and_ground_truth_parses(synth):
+    out, _ = synth
+    for split in ("train", "test"):
+        result = load_avuie(out / "AVUIE_2", split)
+        assert not result.report.skipped and not result.report.warnings
+        assert sorted(result.by_task()) == sorted(synth[1].counts)
+        for sample in result:
+            task = get_task(sample.task)
+            parsed = task.parse(sample.target)
+            assert not isinstance(parsed, Unparsed), (sample.task, sample.target)
+            assert sample.ground_truth == parsed, (sample.task, sample.target)
+            assert sample.target.index(" ") > 0  # a reasoning sentence before the structured answer
+            for path in sample.videos + sample.audios:
+                assert os.path.isfile(path)
+
+
+@needs_encoder
+def test_media_decode_with_pyav_and_soundfile(synth):
+    out, _ = synth
+    root = out / "AVUIE_2"
+    for task in ("ks", "cremad", "avqa", "a2v", "v2a"):
+        for record in _records(root, task, "train"):
+            for field in ("video_path", "video1_path", "video2_path"):
+                if field in record:
+                    with av.open(str(root / task / "video" / record[field])) as container:
+                        video = container.streams.video[0]
+                        assert video.codec_context.name == "h264"
+                        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+                        assert frames and frames[0].shape == (SIZE, SIZE, 3)
+                    with av.open(str(root / task / "video" / record[field])) as container:
+                        has_audio = bool(container.streams.audio)
+                        if has_audio:
+                            assert container.streams.audio[0].codec_context.name == "aac"
+                    assert has_audio == (task not in ("a2v", "v2a"))  # matching candidates carry no soundtrack
+            for field in ("audio_path", "audio1_path", "audio2_path"):
+                if field in record:
+                    audio, rate = soundfile.read(str(root / task / "audio" / record[field]))
+                    seconds = {"cremad": 4, "avqa": 60}.get(task, 10)
+                    assert rate == 16000 and audio.shape == (seconds * 16000,)
+                    assert np.abs(audio).max() > 0.05
+
+
+def test_boxes_points_and_masks_match_the_rendered_objects(synth):
+    out, _ = synth
+    root = out / "AVUIE_2"
+    colours = {tuple(c) for c in COLOURS.values()}
+    scale = ANSWER_FRAME / SIZE
+    for task in ("s4", "ms3", "ref_avs", "arig"):
+        for split in ("train", "test"):
+            for record in _records(root, task, split):
+                frame = np.asarray(Image.open(root / task / record.get("image_path", record.get("visual_path"))))
+                answer = get_task(task).parse(record[TARGET[task]])
+                if task == "arig":
+                    box = record["top_left"] + record["bottom_right"]
+                    x1, y1, x2, y2 = (round(v / scale) for v in box)
+                    inside = frame[y1:y2, x1:x2].reshape(-1, 3)
+                    # the box is tight: its border rows/columns hold object pixels of one scene colour
+                    assert any(tuple(p) in colours for p in frame[y1, x1:x2])
+                    assert any(tuple(p) in colours for p in frame[y2 - 1, x1:x2])
+                    assert inside.shape[0] > 0
+                    continue
+                mask = np.asarray(Image.open(root / task / record["mask_path"])) > 0
+                if task == "ref_avs" and not mask.any():
+                    assert record["output"].count("false") >= 1
+                    continue
+                pixels = {tuple(p) for p in frame[mask]}
+                assert pixels <= colours  # the mask covers object pixels only
+                box = [round(v / scale) for v in _box_of(answer)]
+                assert tuple(box) == mask_box(mask)
+                for x, y in _points_of(answer):
+                    assert mask[int(y / scale), int(x / scale)]
+
+
+def _box_of(answer) -> list[float]:
+    return list(answer.box)
+
+
+def _points_of(answer) -> list[tuple[float, float]]:
+    return [tuple(p) for p in answer.points]
+
+
+@pytest.mark.parametrize("task", SYNTH_TASKS)
+def test_every_task_has_conflict_and_plain_cases(task):
+    flags = [RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE).conflict for i in range(40)]
+    assert 0.1 <= sum(flags) / len(flags) <= 0.95, (task, sum(flags))
+
+
+@needs_encoder
+def test_ave_audio_is_loud_exactly_in_the_event_seconds(synth):
+    out, _ = synth
+    root = out / "AVUIE_2"
+    for split in ("train", "test"):
+        for record in _records(root, "ave", split):
+            if record["conflict"]:
+                continue
+            audio, rate = soundfile.read(str(root / "ave" / "audio" / record["audio_path"]))
+            rms = np.sqrt((audio.reshape(10, rate) ** 2).mean(axis=1))
+            inside = np.zeros(10, bool)
+            inside[record["start_time"]:record["end_time"]] = True
+            if (~inside).any():
+                assert rms[inside].min() > 5 * rms[~inside].max()
+
+
+def test_same_seed_same_annotations_other_seed_differs(tmp_path):
+    TASKS = ["ks", "ref_avs", "avvp"] if HAVE_ENCODER else ["ref_avs", "s4"]
+    def files(out, seed):
+        make_synth(out, n=4, seed=seed, tasks=TASKS, size=32, fps=1.0, progress=False)
+        return {t: (out / "AVUIE_2" / t / "train.json").read_bytes() for t in TASKS}
+
+    first, again, other = files(tmp_path / "a", 1), files(tmp_path / "b", 1), files(tmp_path / "c", 2)
+    assert first == again
+    assert first != other
+    # asking for fewer tasks does not change a task's samples
+    make_synth(tmp_path / "d", n=4, seed=1, tasks=TASKS[:1], size=32, fps=1.0, progress=False)
+    assert (tmp_path / "d" / "AVUIE_2" / TASKS[0] / "train.json").read_bytes() == first[TASKS[0]]
+
+
+def test_cli_synth_make(tmp_path, capsys):
+    tasks = ["ks", "s4"] if HAVE_ENCODER else ["arig", "s4"]
+    assert main(["synth", "make", "--out", str(tmp_path), "--n", "2", "--tasks", *tasks, "--size", "32",
+                 "--fps", "1", "--split-test-fraction", "0.5", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "clips/s" in printed
+    assert len(_records(tmp_path / "AVUIE_2", "s4", "test")) == 1
+    assert main(["synth", "make", "--out", str(tmp_path), "--n", "2", "--tasks", "nope", "--quiet"]) == 2
+    assert "valid:" in capsys.readouterr().err
+
+
+def test_bad_arguments_say_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="positive"):
+        make_synth(tmp_path, n=0)
+    with pytest.raises(ConfigError, match="training sample"):
+        make_synth(tmp_path, n=1, test_fraction=0.9)
+    with pytest.raises(TaskError, match="a2v"):
+        make_synth(tmp_path, n=1, tasks=["ucf"])
