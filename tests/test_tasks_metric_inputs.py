@@ -103,3 +103,13 @@ def test_bad_calls():
         metric_inputs("ks", [Label("a"), Label("b")], _samples("ks", [Label("a")]))
     with pytest.raises(TaskError, match="no parsed ground truth"):
         metric_inputs("ks", [Label("a")], _samples("ks", [Unparsed("?", "no tag")]))
+
+
+def test_options_named_by_letter_or_number_are_resolved():
+    samples = [Sample(task="avqa_thu", options=["dog", "cat", "car"], ground_truth=Choice(option="cat"), id=str(i))
+               for i in range(6)]
+    said = ["B", "(2)", "b. cat", "D", "B. dog", "cat"]
+    answers = [TASKS["avqa_thu"].parse(f"<answer>{text}</answer>") for text in said]
+    predictions, references, _ = metric_inputs("avqa_thu", answers, samples)
+    assert predictions == ["cat", "cat", "cat", "D", "B. dog", "cat"]
+    assert compute_task_metric("accuracy", predictions, references)["accuracy"] == pytest.approx(4 / 6)

@@ -91,11 +91,16 @@ def test_garbage_never_raises(text):
             answer_format.format(answer)  # whatever parses can be written back
 
 
-def test_long_adversarial_text_is_fast():
+@pytest.mark.parametrize("text", [
+    "event:" + "a" * 20000 + " start_time:" + "(" * 5000 + "[1," * 5000,
+    "<visual>" + "a (" * 7000 + "</visual><audio></audio>",
+    "is " * 7000 + "a." + "b" * 20000 + "[1,2,3,4]",
+    "event: " * 5000,
+])
+def test_long_adversarial_text_is_parsed_in_linear_time(text):
     import time
 
-    text = "event:" + "a" * 20000 + " start_time:" + "(" * 5000 + "[1," * 5000
     start = time.perf_counter()
     for answer_format in ANSWER_FORMATS.values():
         answer_format.parse(text)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 3  # about 0.3 s; quadratic patterns took 5-15 s on these

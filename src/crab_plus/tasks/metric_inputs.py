@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import re
+
 import numpy as np
 
 from ..errors import TaskError
-from .answers import Unparsed
+from .answers import Choice, Unparsed
 
 MASK_METRICS = ("segmentation_miou_fscore", "refavs_null_s")
 
@@ -58,7 +60,7 @@ def metric_inputs(task, answers: Sequence[Any], samples: Sequence[Any], masks: S
         raise TaskError(f"{len(answers)} answers for {len(samples)} samples of task {task.key!r}; give one each.")
     if task.metric in MASK_METRICS:
         return _mask_inputs(task, answers, samples, masks, reference_masks)
-    predictions = [metric_input(task, a) for a in answers]
+    predictions = [metric_input(task, resolve_option(a, s.options)) for a, s in zip(answers, samples)]
     references = []
     for index, sample in enumerate(samples):
         reference = metric_input(task, sample.ground_truth)
@@ -70,6 +72,24 @@ def metric_inputs(task, answers: Sequence[Any], samples: Sequence[Any], masks: S
     if task.metric == "music_avqa_accuracy":
         kwargs["question_types"] = [_question_type(task, i, s) for i, s in enumerate(samples)]
     return predictions, references, kwargs
+
+
+_OPTION_REF = re.compile(r"^\(?([A-Za-z]|\d{1,2})[).:]?(?:\s+(.*))?$")
+
+
+def resolve_option(answer: Any, options: Sequence[str] | None) -> Any:
+    """A ``Choice`` naming an option by its letter or number ("B", "(2)", "B. cat") -> the option's text, when the
+    sample's ``options`` are known and the reference is valid; any other answer unchanged."""
+    if not isinstance(answer, Choice) or not options or answer.option is None or answer.option in options:
+        return answer
+    found = _OPTION_REF.match(answer.option.strip())
+    if not found:
+        return answer
+    ref, rest = found.group(1), found.group(2)
+    index = int(ref) - 1 if ref.isdigit() else ord(ref.upper()) - ord("A")
+    if not 0 <= index < len(options) or (rest and rest.strip().lower() != str(options[index]).lower()):
+        return answer
+    return Choice(index=index + 1, option=options[index])
 
 
 def _question_type(task, index: int, sample) -> Any:

@@ -13,6 +13,7 @@ import re
 from .answers import AVVPEvents, BoxPoints, Caption, Choice, Label, RefAVSAnswer, TimedEvent, TimedEvents, Unparsed
 
 NUM = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+MAX_LABEL = 200  # longest event/object name read (bounds the regex work on long generations: linear time)
 _FLAGS = re.IGNORECASE | re.DOTALL
 
 
@@ -107,11 +108,11 @@ def format_choice_option(answer: Choice) -> str:
 # ---------------------------------------------------------------------------------------------- timed events
 _SEP = r"\s*[,;]?\s*"
 _RELEASE_EVENT = re.compile(
-    rf"event\s*[:：]\s*(?P<label>(?:(?!event\s*[:：])[^\n])+?){_SEP}start[_ ]?time\s*[:：]\s*(?P<start>{NUM})\s*s?"
-    rf"{_SEP}end[_ ]?time\s*[:：]\s*(?P<end>{NUM})", re.IGNORECASE)
+    rf"event\s*[:：]\s*(?P<label>(?:(?!event\s*[:：])[^\n]){{1,{MAX_LABEL}}}?)"
+    rf"{_SEP}start[_ ]?time\s*[:：]\s*(?P<start>{NUM})\s*s?{_SEP}end[_ ]?time\s*[:：]\s*(?P<end>{NUM})", re.IGNORECASE)
 _V1_EVENT = re.compile(rf"<event>\s*(?P<label>.*?)\s*</event>\s*<range>\s*(?P<start>{NUM})\s*s?\s*[,\-~]\s*"
                        rf"(?P<end>{NUM})\s*s?\s*</range>", _FLAGS)
-_RANGE_EVENT = re.compile(rf"(?P<label>[^,;<>\n]*?)\s*[(\[]\s*(?P<start>{NUM})\s*s?\s*(?:,|-|~|to)\s*"
+_RANGE_EVENT = re.compile(rf"(?P<label>[^,;<>\n]{{0,{MAX_LABEL}}}?)\s*[(\[]\s*(?P<start>{NUM})\s*s?\s*(?:,|-|~|to)\s*"
                           rf"(?P<end>{NUM})\s*s?\s*[)\]]", re.IGNORECASE)
 _NO_EVENT = re.compile(r"^\W*(?:none|nothing|no\s+(?:[\w-]+\s+){0,3}events?)\W*$|\bthere\s+(?:is|are)\s+no\s+"
                        r"(?:[\w-]+\s+){0,3}events?\b", re.IGNORECASE)
@@ -213,7 +214,8 @@ _OBJ = re.compile(rf"<obj>\s*\(\s*({NUM})\s*,\s*({NUM})\s*\)\s*,?\s*\(\s*({NUM})
                   re.IGNORECASE)
 _POINT = re.compile(rf"[\[(]\s*({NUM})\s*,\s*({NUM})\s*[\])]")
 # the category: "... is {obj}." in the sentence right before the one holding the box
-_LABEL_BEFORE_BOX = re.compile(r"\bis\s+(?P<label>[^.\n\[\]<>]+?)\s*\.[^.\n]*$", re.IGNORECASE)
+_LABEL_BEFORE_BOX = re.compile(rf"\bis\s+(?P<label>[^.\n\[\]<>]{{1,{MAX_LABEL}}}?)\s*\.[^.\n]{{0,{MAX_LABEL}}}$",
+                               re.IGNORECASE)
 
 
 def find_box_points(text: str) -> BoxPoints | None:
