@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 from .modeling.configuration_crab_plus import CrabPlusConfig
@@ -213,3 +214,41 @@ def write_omni_release_checkpoint(
     for name, tensor in tensors:
         writer.add(name.removeprefix("thinker.") if thinker_only else name, tensor)
     writer.finish()
+
+
+def indexed_frames(seconds: float = 2.0, fps: float = 4.0, size: tuple[int, int] = (64, 48)) -> np.ndarray:
+    """(T, H, W, 3) uint8 frames whose red level encodes the frame index (8 * i, wrapping at 256), so a test can
+    tell which frame a decoder returned; green is a constant 128 and blue a left-to-right ramp."""
+    width, height = size
+    count = max(1, int(round(seconds * fps)))
+    frames = np.empty((count, height, width, 3), dtype=np.uint8)
+    frames[..., 1] = 128
+    frames[..., 2] = np.linspace(0, 255, width, dtype=np.uint8)[None, None, :]
+    for index in range(count):
+        frames[index, ..., 0] = (8 * index) % 256
+    return frames
+
+
+def sine_tone(seconds: float, sample_rate: int = 16000, hz: float = 440.0, amplitude: float = 0.5) -> np.ndarray:
+    """A sine tone, float32 (samples,)."""
+    t = np.arange(int(round(seconds * sample_rate)), dtype=np.float64) / sample_rate
+    return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def write_test_video(path, seconds: float = 2.0, fps: float = 4.0, size: tuple[int, int] = (64, 48),
+                     audio: bool = True, sample_rate: int = 16000, tone_hz: float = 440.0, **codecs) -> str:
+    """A real clip written with PyAV (h264 + aac by default) of :func:`indexed_frames` and a tone."""
+    from .processing.encode import write_video
+
+    sound = sine_tone(seconds, sample_rate, tone_hz) if audio else None
+    return write_video(path, indexed_frames(seconds, fps, size), fps, audio=sound, sample_rate=sample_rate,
+                       **codecs)
+
+
+def write_test_wav(path, seconds: float = 1.0, sample_rate: int = 16000, tone_hz: float = 440.0,
+                   channels: int = 1, subtype: str = "PCM_16") -> str:
+    """A tone written with soundfile (or PyAV for non-soundfile suffixes)."""
+    from .processing.encode import write_audio
+
+    tone = sine_tone(seconds, sample_rate, tone_hz)
+    return write_audio(path, np.stack([tone] * channels) if channels > 1 else tone, sample_rate, subtype=subtype)
