@@ -2,9 +2,10 @@
 
 Llama-style model, hidden 1024, 4 layers, sequence 512, batch 2, all seven projections adapted:
 forward + backward time of I-LoRA (N=3, r=16) over peft LoRA (r=16) (target <= 1.15), over a straightforward
-per-head Python loop of the same formula (target <= 0.8), and the bytes of activations saved for backward of
-I-LoRA over LoRA (the part of training memory an adapter changes). Variants run interleaved, ``--repeats``
-rounds, and the median of each is compared.
+per-head Python loop of the same formula (target <= 0.8), and memory of I-LoRA over LoRA twice: the bytes of
+activations saved for backward (the part of training memory an adapter changes) and the peak RSS of one
+training step, each variant in a fresh child process (weights and framework included). Timed variants run
+interleaved, ``--repeats`` rounds, and the median of each is compared. The last lines are ``<name>: <ratio>``.
 
     OMP_NUM_THREADS=2 python benchmarks/ilora_overhead.py [--repeats 5] [--small]
 """
@@ -12,7 +13,10 @@ rounds, and the median of each is compared.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -80,14 +84,26 @@ def saved_activation_bytes(model, batch) -> int:
     return total
 
 
+def peak_rss_mib(kind: str, small: bool) -> float:
+    """Peak resident memory (MiB) of a fresh process that builds ``kind`` and runs one training step."""
+    command = [sys.executable, __file__, "--peak-of", kind] + (["--small"] if small else [])
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--small", action="store_true", help="hidden 256, sequence 128 (a quick check)")
+    parser.add_argument("--peak-of", choices=("lora", "ilora"), help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     length = 128 if args.small else 512
     batch_ids = torch.randint(0, 1000, (2, length), generator=torch.Generator().manual_seed(0))
     batch = {"input_ids": batch_ids, "labels": batch_ids}
+    if args.peak_of:
+        step(build(args.peak_of, args.small), batch)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # Linux: KiB
+        return
     models = {kind: build(kind, args.small) for kind in ("lora", "ilora", "loop")}
     for model in models.values():
         step(model, batch)  # warm-up
@@ -97,12 +113,17 @@ def main() -> None:
             times[kind].append(step(model, batch))
     median = {kind: statistics.median(values) for kind, values in times.items()}
     memory = {kind: saved_activation_bytes(models[kind], batch) for kind in ("lora", "ilora")}
+    del models
+    peak = {kind: peak_rss_mib(kind, args.small) for kind in ("lora", "ilora")}
     for kind, value in median.items():
         print(f"{kind:6s} forward+backward median {value:.3f} s over {args.repeats} rounds")
     print(f"saved activations: lora {memory['lora'] / 2**20:.1f} MiB, ilora {memory['ilora'] / 2**20:.1f} MiB")
-    print(f"ilora_memory_over_lora: {memory['ilora'] / memory['lora']:.3f}")
-    print(f"ilora_over_loop (target <= 0.8): {median['ilora'] / median['loop']:.3f}")
-    print(f"ilora_over_lora (target <= 1.15): {median['ilora'] / median['lora']:.3f}")
+    print(f"peak RSS of one step: lora {peak['lora']:.0f} MiB, ilora {peak['ilora']:.0f} MiB")
+    print("targets: ilora_over_lora <= 1.15, ilora_over_loop <= 0.8")
+    print(f"ilora_peak_rss_over_lora: {peak['ilora'] / peak['lora']:.3f}")
+    print(f"ilora_saved_activations_over_lora: {memory['ilora'] / memory['lora']:.3f}")
+    print(f"ilora_over_loop: {median['ilora'] / median['loop']:.3f}")
+    print(f"ilora_over_lora: {median['ilora'] / median['lora']:.3f}")
 
 
 if __name__ == "__main__":

@@ -34,11 +34,15 @@ def ilora_layers(model: nn.Module) -> list[ILoraLayer]:
 
 @contextlib.contextmanager
 def task_ids_context(model: nn.Module, task_ids: torch.Tensor | Sequence[int]) -> Iterator[None]:
-    """Hand ``task_ids`` (B,) to every I-LoRA layer for the calls inside the block (forward or generate)."""
+    """Hand ``task_ids`` (B,) to every I-LoRA layer for the calls inside the block (forward, backward, generate).
+
+    Equivalent for a single call: ``model(**batch, task_ids=ids)`` (see hooks.py); the context also covers
+    ``generate`` and a whole training step.
+    """
     layers = ilora_layers(model)
     ids = torch.as_tensor(task_ids, dtype=torch.long)
     for layer in layers:
-        layer.task_ids = ids
+        layer.task_ids, layer.task_ids_from_call = ids, False
     try:
         yield
     finally:

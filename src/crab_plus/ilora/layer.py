@@ -25,7 +25,8 @@ from .router import head_weights, router_logits, usage_cv
 
 class ILoraLayer(BaseTunerLayer):
     adapter_layer_names = ("ilora_A", "ilora_B", "ilora_router")
-    other_param_names = ("r", "scaling", "num_heads", "router_kind", "top_k", "temperature", "ilora_dropout")
+    other_param_names = ("r", "scaling", "num_heads", "router_kind", "top_k", "temperature", "balance_weight",
+                         "ilora_dropout")
 
     def __init__(self, base_layer: nn.Module, **kwargs: Any) -> None:
         self.base_layer = base_layer
@@ -35,6 +36,7 @@ class ILoraLayer(BaseTunerLayer):
         self.router_kind: dict[str, str] = {}
         self.top_k: dict[str, int | None] = {}
         self.temperature: dict[str, float] = {}
+        self.balance_weight: dict[str, float] = {}  # adapter -> load_balance_weight
         self.ilora_dropout = nn.ModuleDict()
         self.ilora_A = nn.ParameterDict()  # adapter -> (r, in)
         self.ilora_B = nn.ParameterDict()  # adapter -> (out, N * r)
@@ -42,8 +44,10 @@ class ILoraLayer(BaseTunerLayer):
         self.merged_adapters: list[str] = []  # per instance (BaseTunerLayer's default list is shared)
         self.merge_routing: dict[str, torch.Tensor] = {}  # adapter -> fixed (N,) head weights used by merge()
         self.merged_routing: dict[str, torch.Tensor] = {}  # adapter -> the (N,) weights it was merged with
-        # Per-call state, set by the context managers in model.py (None when unused).
+        # Per-call state, set by the context managers in control.py and the call hooks in hooks.py.
         self.task_ids: torch.Tensor | None = None
+        self.task_ids_from_call = False  # True: set from a call's task_ids keyword (hooks.py)
+        self.attention_mask: torch.Tensor | None = None  # (B, T) of the model call, for the sequence router
         self.recorder = None
         self.balance_terms: list[torch.Tensor] | None = None
         self.module_name = ""
@@ -61,6 +65,7 @@ class ILoraLayer(BaseTunerLayer):
         self.router_kind[adapter_name] = config.router
         self.top_k[adapter_name] = config.top_k
         self.temperature[adapter_name] = config.router_temperature
+        self.balance_weight[adapter_name] = config.load_balance_weight
         self.ilora_dropout[adapter_name] = nn.Dropout(config.lora_dropout) if config.lora_dropout else nn.Identity()
         self.ilora_A[adapter_name] = nn.Parameter(torch.empty(r, self.in_features))
         self.ilora_B[adapter_name] = nn.Parameter(torch.empty(self.out_features, heads * r))
@@ -85,7 +90,8 @@ class ILoraLayer(BaseTunerLayer):
 
     def routing(self, adapter_name: str, x: torch.Tensor) -> torch.Tensor:
         """Head weights (fp32) for input ``x``, broadcastable to (..., N)."""
-        logits = router_logits(x, self.ilora_router[adapter_name], self.router_kind[adapter_name], self.task_ids)
+        logits = router_logits(x, self.ilora_router[adapter_name], self.router_kind[adapter_name], self.task_ids,
+                               self.attention_mask)
         return head_weights(logits, self.temperature[adapter_name], self.top_k[adapter_name])
 
     def fixed_routing(self, adapter_name: str) -> torch.Tensor:
@@ -164,8 +170,8 @@ class Linear(nn.Module, ILoraLayer):
         g = self.routing(name, x)  # (..., N) fp32, or (B, 1, N) / (1, N)
         if self.recorder is not None:
             self.recorder.add(self.module_name, g.detach(), x.shape)
-        if self.balance_terms is not None:
-            self.balance_terms.append(usage_cv(g))
+        if self.balance_terms is not None and self.balance_weight[name] > 0:
+            self.balance_terms.append(self.balance_weight[name] * usage_cv(g))
         gh = (g.to(h.dtype).unsqueeze(-1) * h.unsqueeze(-2)).flatten(-2)  # (..., N * r)
         return F.linear(gh, self.ilora_B[name]) * self.scaling[name]  # (..., out)
 

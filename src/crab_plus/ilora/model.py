@@ -1,9 +1,8 @@
 """``ILoraModel``: the peft tuner that swaps each targeted ``nn.Linear`` for an I-LoRA :class:`~.layer.Linear`.
 
-It also owns the optional load-balance loss: when the active adapter's ``load_balance_weight`` is > 0, a
-forward pre-hook on the wrapped transformers model starts collecting each layer's head-usage coefficient of
-variation and a forward hook adds ``weight * mean(cv)`` to ``output.loss`` (so the Trainer optimises it; the
-last value is kept in ``ILoraModel.last_load_balance_loss`` for logging).
+It installs the per-call hooks of hooks.py on the wrapped transformers model (a ``task_ids`` forward keyword for
+the "task" router, the optional load-balance loss added to ``output.loss``) and turns peft's "no module
+matched" error into an AdapterError that lists the model's linear layer names.
 """
 
 from __future__ import annotations
@@ -12,10 +11,12 @@ from typing import Any
 
 import torch
 from peft.tuners.tuners_utils import BaseTuner, BaseTunerLayer
+from peft.utils.error import NoMatchingPeftModuleError
 from torch import nn
 
 from ..errors import AdapterError
 from .config import ILoraConfig
+from .hooks import install_call_hooks, remove_call_hooks
 from .layer import ILoraLayer, Linear
 
 
@@ -26,11 +27,23 @@ class ILoraModel(BaseTuner):
 
     def __init__(self, model: nn.Module, config, adapter_name: str, **kwargs: Any) -> None:
         super().__init__(model, config, adapter_name, **kwargs)
-        self.last_load_balance_loss: torch.Tensor | None = None
-        self._balance_hooks = [
-            self.model.register_forward_pre_hook(self._start_balance_terms),
-            self.model.register_forward_hook(self._add_balance_loss),
-        ]
+        install_call_hooks(self.model)  # task_ids keyword, load-balance loss (hooks.py)
+
+    @property
+    def last_load_balance_loss(self) -> torch.Tensor | None:
+        """The load-balance term added to the last call's loss (None before any call with a weight > 0)."""
+        return getattr(self.model, "ilora_load_balance_loss", None)
+
+    def inject_adapter(self, model: nn.Module, adapter_name: str, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().inject_adapter(model, adapter_name, *args, **kwargs)
+        except NoMatchingPeftModuleError as error:
+            linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                             if isinstance(module, nn.Linear)})
+            raise AdapterError(
+                f"I-LoRA target_modules {self.peft_config[adapter_name].target_modules!r} match no module of "
+                f"{type(model).__name__} ({error}). Its nn.Linear names end in: {', '.join(linear[:20])}."
+            ) from None
 
     def _prepare_adapter_config(self, peft_config: ILoraConfig, model_config: dict) -> ILoraConfig:
         if peft_config.target_modules is None:
@@ -54,37 +67,6 @@ class ILoraModel(BaseTuner):
             new_module.requires_grad_(False)  # an added adapter is not trainable until set active
         self._replace_module(parent, target_name, new_module, target)
 
-    # -- load-balance loss ------------------------------------------------------------------------------------
-
-    def _ilora_layers(self) -> list[ILoraLayer]:
-        return [m for m in self.model.modules() if isinstance(m, ILoraLayer)]
-
-    def _balance_weight(self) -> float:
-        config = self.peft_config.get(self.active_adapters[0]) if self.active_adapters else None
-        return float(getattr(config, "load_balance_weight", 0.0) or 0.0)
-
-    def _start_balance_terms(self, module: nn.Module, args: Any) -> None:
-        enabled = self._balance_weight() > 0
-        for layer in self._ilora_layers():
-            layer.balance_terms = [] if enabled else None
-
-    def _add_balance_loss(self, module: nn.Module, args: Any, output: Any) -> Any:
-        weight = self._balance_weight()
-        if weight <= 0:
-            return output
-        terms = [t for layer in self._ilora_layers() for t in (layer.balance_terms or [])]
-        for layer in self._ilora_layers():
-            layer.balance_terms = None
-        if not terms:
-            return output
-        self.last_load_balance_loss = weight * torch.stack(terms).mean()
-        loss = getattr(output, "loss", None)
-        if loss is not None:
-            output["loss"] = loss + self.last_load_balance_loss.to(loss.dtype)
-        return output
-
     def _unload_and_optionally_merge(self, *args: Any, **kwargs: Any):
-        for handle in self._balance_hooks:
-            handle.remove()
-        self._balance_hooks = []
+        remove_call_hooks(self.model)
         return super()._unload_and_optionally_merge(*args, **kwargs)

@@ -13,16 +13,28 @@ import torch.nn.functional as F
 from ..errors import AdapterError
 
 
-def router_logits(x: torch.Tensor, router: torch.Tensor, kind: str, task_ids: torch.Tensor | None) -> torch.Tensor:
-    """Unnormalised head scores. ``router`` is (N, in) for token/sequence routers and (num_tasks, N) for "task"."""
+def router_logits(x: torch.Tensor, router: torch.Tensor, kind: str, task_ids: torch.Tensor | None,
+                  attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Unnormalised head scores. ``router`` is (N, in) for token/sequence routers and (num_tasks, N) for "task".
+
+    ``attention_mask`` (B, T) of the call, when it matches ``x``'s (B, T), keeps padding out of the sequence mean.
+    """
     if kind == "token":
         return F.linear(x.float(), router.float())  # (..., N)
     if kind == "sequence":
-        pooled = x.float().mean(dim=-2, keepdim=True)  # (B, 1, in) or (1, in): one vector per sample
-        return F.linear(pooled, router.float())
+        return F.linear(_sequence_mean(x.float(), attention_mask), router.float())
+
     if kind == "task":
         return _task_logits(x, router.float(), task_ids)
     raise AdapterError(f"unknown router kind {kind!r}")
+
+
+def _sequence_mean(x: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    """(B, 1, in) mean of each sample's tokens (padding excluded when the mask fits), or (1, in) for 2-D input."""
+    if attention_mask is None or x.dim() != 3 or tuple(attention_mask.shape) != tuple(x.shape[:2]):
+        return x.mean(dim=-2, keepdim=True)
+    mask = attention_mask.to(x.device, x.dtype)[..., None]  # (B, T, 1)
+    return (x * mask).sum(dim=1, keepdim=True) / mask.sum(dim=1, keepdim=True).clamp_min(1)
 
 
 def _task_logits(x: torch.Tensor, table: torch.Tensor, task_ids: torch.Tensor | None) -> torch.Tensor:
