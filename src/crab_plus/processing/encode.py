@@ -74,12 +74,8 @@ def _encode_audio(container, stream, channels: np.ndarray, sample_rate: int) -> 
     layout = "mono" if channels.shape[0] == 1 else "stereo"
     step = stream.codec_context.frame_size or 1024  # AAC wants frames of exactly frame_size samples
     for start in range(0, channels.shape[1], step):
-<<<<<<< HEAD
         chunk = channels[:, start:start + step]  # the last one may be shorter: not padded, so the stream
         # duration stays the true length (the decoder's padding is trimmed against it)
-=======
-        chunk = channels[:, start:start + step]  # the last frame may be shorter (AAC accepts a small last frame)
->>>>>>> main
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
         frame.sample_rate = sample_rate
         frame.pts = start
