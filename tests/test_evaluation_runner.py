@@ -6,7 +6,7 @@ import pytest
 
 from crab_plus.cli import main
 from crab_plus.data.fixtures import write_avuie_fixture
-from crab_plus.errors import CheckpointError, ConfigError, TaskError
+from crab_plus.errors import AnnotationError, CheckpointError, ConfigError, TaskError
 from crab_plus.evaluation.runner import EvaluationConfig, evaluate
 
 TASKS = ["ave", "ks"]
@@ -63,7 +63,7 @@ def test_bad_evaluation_input(avuie, tmp_path, capsys):
     with pytest.raises(ConfigError, match="--ablate"):
         config(avuie, tmp_path / "c", ablate=["smell"])
     (avuie / "empty").mkdir(exist_ok=True)
-    with pytest.raises((ConfigError, TaskError)):
+    with pytest.raises(AnnotationError, match="no test.json under any task folder"):  # an empty split
         evaluate(config(avuie / "empty", tmp_path / "d", tasks=None))
     evaluate(config(avuie, tmp_path / "e", tasks=["ks"]))
     from crab_plus.testing import save_tiny_crab_plus

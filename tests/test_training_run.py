@@ -6,7 +6,7 @@ import pytest
 
 from crab_plus.cli import main
 from crab_plus.data.fixtures import write_avuie_fixture
-from crab_plus.errors import CheckpointError, ConfigError
+from crab_plus.errors import AnnotationError, CheckpointError, ConfigError
 from crab_plus.training.run import overrides_from_cli, run_training
 
 TASKS = ["ave", "ks"]
@@ -55,7 +55,7 @@ def test_bad_training_input_is_a_clear_error(avuie, tmp_path, capsys):
         run_training(tiny_config(avuie, tmp_path / "fresh"), resume=True)
     with pytest.raises(ConfigError, match="unknown training config keys: colour"):
         run_training({**tiny_config(avuie, tmp_path / "x"), "colour": "red"})
-    with pytest.raises(ConfigError, match="no train samples for task"):
+    with pytest.raises(AnnotationError, match="meld/train.json: annotation file not found"):
         run_training(tiny_config(avuie, tmp_path / "x", tasks=["ave", "meld"]))
     assert main(["train", "no-such-config.yaml"]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -85,6 +85,10 @@ def load_test_samples(config: EvaluationConfig) -> dict[str, list]:
         get_task(key)  # unknown key -> TaskError listing the valid ones
     path = Path(config.data)
     if path.is_dir():
+        absent = [key for key in config.tasks or () if not (path / key / f"{config.split}.json").is_file()]
+        if absent:
+            raise TaskError(f"no {config.split} data for task(s) {', '.join(absent)} in {config.data} (no "
+                            f"{absent[0]}/{config.split}.json); leave them out of --tasks.")
         loaded = load_avuie(path, config.split, tasks=config.tasks, media_root=config.media_root)
     elif path.is_file():
         loaded = load_jsonl(path, media_root=config.media_root)
