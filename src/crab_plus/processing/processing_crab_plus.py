@@ -93,7 +93,7 @@ class CrabPlusProcessor(ProcessorMixin):
         for source in videos:
             with media_io.Video(source, fps=video_fps, limits=limits) as clip:
                 times = task.policy.frame_times(clip.duration, frame_idx)
-                frames.extend(clip.frames_at(times))
+                frames.extend(clip.frames_at(times, size=(self.frame_size, self.frame_size)))
                 duration = clip.duration if duration is None else duration
                 step = (times[1] - times[0]) if len(times) > 1 else 1.0
         if task.visual_kind == "image":
