@@ -159,3 +159,12 @@ def test_frames_are_resized_while_converting(tmp_path):
     assert upright[-1, 0, 2] < 40 and upright[0, 0, 2] > 215
     with Video(indexed_frames(1.0, 4, (64, 48)), fps=4) as clip:
         assert clip.frames_at([0.6], size=(28, 28))[0].shape == (28, 28, 3)
+
+
+def test_audio_decoding_stops_at_until_and_matches_the_full_track(tmp_path):
+    path = write_test_video(tmp_path / "long.mp4", seconds=8.0, fps=2, tone_hz=300.0)
+    full = load_audio(path)
+    head = load_audio(path, until=2.0)
+    assert len(full) == 8 * 16000
+    assert 2 * 16000 <= len(head) < 4 * 16000  # stopped well before the end of the track
+    np.testing.assert_array_equal(head[: 2 * 16000], full[: 2 * 16000])

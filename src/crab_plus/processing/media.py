@@ -133,11 +133,12 @@ class Video:
         self.decoded_frames = getattr(self, "decoded_frames", 0) + decoder.decoded
         return result  # type: ignore[return-value]
 
-    def audio(self, sampling_rate: int = SAMPLING_RATE) -> np.ndarray | None:
-        """The container's own audio track (first audio stream) as mono float32, or None when it has none."""
+    def audio(self, sampling_rate: int = SAMPLING_RATE, until: float | None = None) -> np.ndarray | None:
+        """The container's own audio track (first audio stream) as mono float32, or None when it has none;
+        ``until``: stop decoding after that many seconds."""
         if self.container is None or not self.container.streams.audio:
             return None
-        return decode_audio_stream(self.source, sampling_rate, self.limits)
+        return decode_audio_stream(self.source, sampling_rate, self.limits, until=until)
 
 
 def _checked_frame_array(frames: np.ndarray, fps: float | None) -> np.ndarray:
@@ -258,8 +259,12 @@ def load_image(source: MediaSource) -> np.ndarray:
 # -- audio ------------------------------------------------------------------------------------------------------
 
 def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = None, *,
-               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits()) -> np.ndarray:
+               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits(),
+               until: float | None = None) -> np.ndarray:
     """Any audio input -> (samples,) float32 mono at ``target_rate``.
+
+    ``until``: seconds after which decoding a container's track stops (the result may end there), so a policy
+    that reads the first seconds of a long clip does not decode all of it.
 
     ``source``: a float array (samples,) or (samples, channels) with its ``sampling_rate``; or a file/bytes/file
     object: soundfile formats (wav, flac, ogg, mp3) with soundfile, anything else (m4a, aac, mp4, mkv...) with PyAV.
@@ -281,12 +286,13 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
         except (RuntimeError, soundfile.LibsndfileError) as error:
             raise MediaError(f"{name}: not a readable audio file ({error}).") from None
         return _checked_audio(_to_mono(data), rate, target_rate, name)
-    return decode_audio_stream(source, target_rate, limits)
+    return decode_audio_stream(source, target_rate, limits, until=until)
 
 
 def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
-                        limits: MediaLimits = MediaLimits()) -> np.ndarray:
-    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration."""
+                        limits: MediaLimits = MediaLimits(), until: float | None = None) -> np.ndarray:
+    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration;
+    decoding stops once ``until`` seconds are decoded (None: the whole track)."""
     import av
 
     name = describe(source)
@@ -302,10 +308,14 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
         if seconds > limits.max_seconds:
             raise MediaError(f"{name}: the audio lasts {seconds:.0f} s, over the limit of {limits.max_seconds:.0f} s.")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
-        chunks = []
+        chunks, needed, decoded = [], None if until is None else int(until * target_rate) + target_rate // 10, 0
         try:
             for frame in container.decode(stream):
-                chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
+                for resampled in resampler.resample(frame):
+                    chunks.append(resampled.to_ndarray().reshape(-1))
+                    decoded += len(chunks[-1])
+                if needed is not None and decoded >= needed:
+                    break
             chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
         except av.error.FFmpegError as error:
             raise MediaError(f"{name}: the audio is corrupt or truncated ({error}).") from None

@@ -112,7 +112,10 @@ class CrabPlusProcessor(ProcessorMixin):
                     raise MediaError(f"{name} is an image: pass the audio separately (audio=<file>).")
                 if audios is None and isinstance(source, np.ndarray):
                     raise MediaError("a frame array has no audio track: pass audio=<file or array>.")
-                sound = media_io.load_audio(source, sampling_rate, limits=limits)
+                # the clip's own track: decode only up to the last window the policy reads
+                until = (max(end for _, end in policy.audio_windows(duration, frame_idx))
+                         if audios is None and duration is not None else None)
+                sound = media_io.load_audio(source, sampling_rate, limits=limits, until=until)
             except MediaError as error:
                 if not allow_silent or "no audio track" not in str(error):
                     raise
