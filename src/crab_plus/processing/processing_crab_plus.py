@@ -23,6 +23,7 @@ from transformers import BatchFeature, ProcessorMixin
 
 from ..errors import MediaError, TaskError
 from . import media as media_io
+from .patches import video_patches
 
 SYSTEM_PROMPT = ("You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
                  "auditory and visual inputs, as well as generating text and speech.")
@@ -199,19 +200,16 @@ class CrabPlusProcessor(ProcessorMixin):
     def video_patches(self, frames) -> tuple[np.ndarray, tuple[int, int, int]]:
         """Frames -> Qwen2.5-Omni video patch rows (grid_t * grid_h * grid_w, 3 * tps * patch**2) and the grid.
 
-        A frame count that is not a multiple of the temporal patch size repeats the last frame."""
+        Frames already ``frame_size`` square (prepare() decodes them so) skip PIL. A frame count that is not a
+        multiple of the temporal patch size repeats the last frame."""
+        size = (self.frame_size, self.frame_size)
+        square = [f if isinstance(f, np.ndarray) and f.shape[:2] == size and f.dtype == np.uint8
+                  else np.asarray(self._square(f)) for f in frames]
         ip = self.image_processor
-        patch, tps, merge = ip.patch_size, ip.temporal_patch_size, ip.merge_size
-        pixels = np.stack([np.asarray(self._square(f), dtype=np.float32) for f in frames])  # (T, H, W, 3)
-        if len(pixels) % tps:
-            pixels = np.concatenate([pixels, np.repeat(pixels[-1:], tps - len(pixels) % tps, axis=0)])
-        mean, std = np.asarray(ip.image_mean, np.float32), np.asarray(ip.image_std, np.float32)
-        pixels = ((pixels * ip.rescale_factor - mean) / std).transpose(0, 3, 1, 2)  # (T, 3, H, W)
-        grid_t, grid_h, grid_w = len(pixels) // tps, self.frame_size // patch, self.frame_size // patch
-        # Qwen2-VL patch order: temporal pairs, then 2x2 merge windows, then patches inside them.
-        patches = pixels.reshape(grid_t, tps, 3, grid_h // merge, merge, patch, grid_w // merge, merge, patch)
-        patches = patches.transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
-        return patches.reshape(grid_t * grid_h * grid_w, 3 * tps * patch * patch), (grid_t, grid_h, grid_w)
+        rows, grid = video_patches(np.stack(square), mean=ip.image_mean, std=ip.image_std, patch_size=ip.patch_size,
+                                   temporal_patch_size=ip.temporal_patch_size, merge_size=ip.merge_size,
+                                   rescale=ip.rescale_factor)
+        return rows, tuple(int(g) for g in grid)
 
     def _expand(self, text: str, counts: dict[str, list[int]]) -> str:
         """Each placeholder -> as many copies as its media item has features; a count mismatch is an error."""
