@@ -123,8 +123,10 @@ def test_bad_inputs(tiny, media):
         processor.prepare("avqa", video=media["video"])
     with pytest.raises(MediaError, match="takes 2 videos"):
         processor.prepare("a2v", video=media["video"])
-    with pytest.raises(MediaError, match="frame_idx"):
+    with pytest.raises(MediaError, match=r"a\.mp4: frame_idx=5 is outside the clip"):
         processor.prepare("s4", video=media["video"], frame_idx=5)
+    with pytest.raises(MediaError, match=r"a\.wav: frame_idx=7 is outside the clip"):
+        processor.prepare("s4", video=np.zeros((56, 56, 3), np.uint8), audio=media["wav"], frame_idx=7)
     with pytest.raises(MediaError, match="no audio track"):
         processor.prepare("ks", video=media["silent"])
     with pytest.warns(UserWarning, match="silence"):

@@ -90,10 +90,12 @@ class CrabPlusProcessor(ProcessorMixin):
         """-> (frames (list of (H, W, 3)) or one image, clip duration, seconds between sampled frames)."""
         if task.visual_kind == "image" and media_io.is_image(videos[0]):
             return media_io.load_image(videos[0]), None, 1.0
+        if task.visual_kind == "image" and _is_picture(videos[0]):  # an (H, W, 3) array or a PIL image
+            return videos[0], None, 1.0
         frames, duration, step = [], None, 1.0
         for source in videos:
             with media_io.Video(source, fps=video_fps, limits=limits) as clip:
-                times = task.policy.frame_times(clip.duration, frame_idx)
+                times = _named(clip.name, task.policy.frame_times, clip.duration, frame_idx)
                 frames.extend(clip.frames_at(times, size=(self.frame_size, self.frame_size)))
                 duration = clip.duration if duration is None else duration
                 step = (times[1] - times[0]) if len(times) > 1 else 1.0
@@ -114,7 +116,7 @@ class CrabPlusProcessor(ProcessorMixin):
                 if audios is None and isinstance(source, np.ndarray):
                     raise MediaError("a frame array has no audio track: pass audio=<file or array>.")
                 # the clip's own track: decode only up to the last window the policy reads
-                until = (max(end for _, end in policy.audio_windows(duration, frame_idx))
+                until = (max(end for _, end in _named(name, policy.audio_windows, duration, frame_idx))
                          if audios is None and duration is not None else None)
                 sound = media_io.load_audio(source, sampling_rate, limits=limits, until=until)
             except MediaError as error:
@@ -123,7 +125,7 @@ class CrabPlusProcessor(ProcessorMixin):
                 sound = media_io.silence(policy.total_audio_seconds, name)
             seconds = len(sound) / media_io.SAMPLING_RATE
             clip_seconds = duration if audios is None and duration is not None else seconds
-            windows = policy.audio_windows(clip_seconds, frame_idx)
+            windows = _named(name, policy.audio_windows, clip_seconds, frame_idx)
             pieces.append(media_io.audio_windows(sound, windows))
         return np.concatenate(pieces)
 
@@ -279,6 +281,18 @@ class CrabPlusProcessor(ProcessorMixin):
 
     def decode(self, *args, **kwargs):
         return self.tokenizer.decode(*args, **kwargs)
+
+
+def _is_picture(value) -> bool:
+    return isinstance(value, Image.Image) or (isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[-1] == 3)
+
+
+def _named(name: str, policy_method, *args):
+    """Call a MediaPolicy method; its MediaError (e.g. frame_idx outside the clip) names the input."""
+    try:
+        return policy_method(*args)
+    except MediaError as error:
+        raise MediaError(f"{name}: {error}") from None
 
 
 def _pad_row(row: torch.Tensor, length: int, fill: int, side: str) -> torch.Tensor:
