@@ -276,6 +276,41 @@ class CrabPlusProcessor(ProcessorMixin):
         """The typed answer of generated ``text`` for ``task`` (Unparsed when it does not parse)."""
         return _task(task).parse(text)
 
+    def apply_chat_template(self, conversation, chat_template=None, **kwargs):
+        """Render messages with the saved (Qwen2.5-Omni) chat template. With ``tokenize=True`` the media the
+        messages name (``{"type": "video", "video": path}``, ``"image"``, ``"audio"``; paths, bytes or arrays) are
+        decoded with crab_plus' own PyAV/soundfile code (videos: ``num_frames`` uniform frames, default 10) and the
+        result of ``__call__`` is returned, as in transformers."""
+        if not kwargs.pop("tokenize", False):
+            return super().apply_chat_template(conversation, chat_template=chat_template, **kwargs)
+        kwargs.pop("return_dict", None)
+        num_frames = int(kwargs.pop("num_frames", 10))
+        return_tensors = kwargs.pop("return_tensors", "pt")
+        limits = kwargs.pop("limits", media_io.MediaLimits())
+        text = super().apply_chat_template(conversation, chat_template=chat_template, tokenize=False, **kwargs)
+        conversations = conversation if conversation and isinstance(conversation[0], list) else [conversation]
+        media: dict[str, list] = {"video": [], "image": [], "audio": []}
+        for message in (m for messages in conversations for m in messages):
+            for item in message["content"] if isinstance(message.get("content"), list) else []:
+                kind = item.get("type")
+                if kind in media:
+                    source = item.get(kind, item.get("path", item.get("url")))
+                    if source is None:
+                        raise MediaError(f"a {kind!r} item of the conversation names no {kind}: add '{kind}': <path>.")
+                    media[kind].append(source)
+        videos, seconds_per_frame = [], 1.0
+        for source in media["video"]:
+            with media_io.Video(source, limits=limits) as clip:
+                times = ((np.arange(num_frames) + 0.5) * clip.duration / num_frames).tolist()
+                videos.append(clip.frames_at(times, size=(self.frame_size, self.frame_size)))
+                seconds_per_frame = clip.duration / num_frames
+        images = [media_io.load_image(s) if isinstance(s, (str, bytes)) or hasattr(s, "read") else s
+                  for s in media["image"]]
+        audio = [s if isinstance(s, np.ndarray) else media_io.load_audio(s, limits=limits) for s in media["audio"]]
+        texts = text if isinstance(text, list) else [text]
+        return self(text=texts if len(texts) > 1 else texts[0], videos=videos or None, images=images or None,
+                    audio=audio or None, return_tensors=return_tensors, video_seconds_per_frame=seconds_per_frame)
+
     def batch_decode(self, *args, **kwargs):
         return self.tokenizer.batch_decode(*args, **kwargs)
 
