@@ -136,3 +136,24 @@ def test_hf_dataset_is_lazy_and_round_trips(samples):
     assert back == samples
     shuffled = dataset.shuffle(seed=0)
     assert sorted(shuffled["id"]) == sorted(s.id for s in samples)
+
+
+def test_a_user_registered_task_loads_from_jsonl(avuie, tmp_path):
+    from crab_plus.processing.policy import CLIP_10S
+    from crab_plus.tasks import Task, register_task
+    from crab_plus.tasks.formats import LABEL
+    from crab_plus.tasks.registry import unregister_task
+
+    register_task(Task(key="my_sound", family="action", dataset="mine", policy=CLIP_10S,
+                       instruction_template="Which source makes the sound? {question}", answer_format=LABEL,
+                       metric="accuracy"))
+    try:
+        good = _good(avuie)
+        line = {**good, "task": "my_sound", "question": "Look closely.", "target": "It barks. <answer>dog</answer>"}
+        result = load_jsonl(_write(tmp_path, [line]))
+        assert result[0].task == "my_sound" and result[0].ground_truth.label == "dog"
+        with pytest.raises(AnnotationError, match="needs question") as info:
+            load_jsonl(_write(tmp_path, [{k: v for k, v in line.items() if k != "question"}]))
+        assert info.value.field == "question"
+    finally:
+        unregister_task("my_sound")

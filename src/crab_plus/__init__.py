@@ -15,6 +15,7 @@ from .errors import (
 )
 from .ilora import ILoraConfig
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
+from .processing import CrabPlusProcessor
 from .registration import register_all
 from .tasks import TASKS, Task, get_task, register_task
 
@@ -31,6 +32,7 @@ __all__ = [
     "CrabPlusError",
     "CrabPlusForConditionalGeneration",
     "CrabPlusModel",
+    "CrabPlusProcessor",
     "ILoraConfig",
     "MediaError",
     "PlaceholderMismatchError",

@@ -11,6 +11,7 @@ from transformers import (
     AutoModel,
     AutoModelForImageTextToText,
     AutoModelForMultimodalLM,
+    AutoProcessor,
 )
 
 from .modeling import CrabPlusConfig, CrabPlusForConditionalGeneration, CrabPlusModel
@@ -24,6 +25,13 @@ def register_models() -> None:
         auto_class.register(CrabPlusConfig, CrabPlusForConditionalGeneration, exist_ok=True)
 
 
+def register_processor() -> None:
+    """AutoProcessor for a crab_plus config -> CrabPlusProcessor."""
+    from .processing import CrabPlusProcessor
+
+    AutoProcessor.register(CrabPlusConfig, CrabPlusProcessor, exist_ok=True)
+
+
 def register_peft_methods() -> None:
     """peft method "ILORA" -> crab_plus.ILoraConfig / ILoraModel (see crab_plus.ilora.registration)."""
     from .ilora import register_ilora
@@ -33,4 +41,5 @@ def register_peft_methods() -> None:
 
 def register_all() -> None:
     register_models()
+    register_processor()
     register_peft_methods()

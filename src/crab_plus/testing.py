@@ -169,12 +169,31 @@ def tiny_model_inputs(
     }
 
 
+TINY_FRAME_SIZE = 56  # 4 x 4 patches of 14 px: 4 video tokens per pair of frames
+
+
+def tiny_crab_plus_processor(tokenizer=None, frame_size: int = TINY_FRAME_SIZE):
+    """A CrabPlusProcessor with the tiny tokenizer, small frames and the release's 128-bin log-mel."""
+    from transformers import WhisperFeatureExtractor
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+    from .processing import CrabPlusProcessor
+
+    return CrabPlusProcessor(image_processor=Qwen2VLImageProcessorPil(), feature_extractor=WhisperFeatureExtractor(
+        feature_size=128), tokenizer=tokenizer if tokenizer is not None else tiny_tokenizer(), frame_size=frame_size)
+
+
+def tiny_crab_plus(seed: int = 0):
+    """(model, processor): the tiny random Crab+ model and its processor, offline."""
+    processor = tiny_crab_plus_processor()
+    return tiny_crab_plus_model(seed=seed, config=tiny_crab_plus_config(processor.tokenizer)), processor
+
+
 def save_tiny_crab_plus(out: str, seed: int = 0) -> None:
-    """Write the tiny random model and its tokenizer to ``out`` (what ``crab-plus init-tiny`` does)."""
-    tokenizer = tiny_tokenizer()
-    model = tiny_crab_plus_model(seed=seed, config=tiny_crab_plus_config(tokenizer))
+    """Write the tiny random model and its processor (tokenizer included) to ``out`` (``crab-plus init-tiny``)."""
+    model, processor = tiny_crab_plus(seed=seed)
     model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    processor.save_pretrained(out)
 
 
 def release_key(crab_plus_key: str) -> str:

@@ -1,10 +1,10 @@
 """Small AV-UIE v2 folders in the release's exact field layout, with real generated media, for tests.
 
 ``write_avuie_fixture(root)`` writes ``root/{task}/{train,test}.json`` for every release task (a few records
-each; field names as in :mod:`crab_plus.data.release_layout`), the media those records point at (mp4 clips
-written with PyAV, wav audio, jpg frames), and with ``malformed=True`` a known set of bad records and files.
-The returned :class:`AvuieFixture` says which records are good and where each bad one is, so loader tests can
-compare the loader's report with the truth.
+each; field names as in :mod:`crab_plus.data.release_layout`), the media those records point at (h264 clips
+and wav audio written with the project's media writer, jpg frames), and with ``malformed=True`` a known set
+of bad records and files. The returned :class:`AvuieFixture` says which records are good and where each bad
+one is, so loader tests can compare the loader's report with the truth.
 """
 
 from __future__ import annotations
@@ -112,27 +112,27 @@ def _frame(height: int, width: int, seed: int, t: int) -> np.ndarray:
     return image
 
 
+def _tone(seconds: float, seed: int, rate: int) -> np.ndarray:
+    """A sine tone whose pitch depends on the record (float32, (samples,))."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * (220 + 40 * seed) * t)).astype(np.float32)
+
+
 def _write_mp4(path: str, seconds: float, seed: int, fps: int = 2, size: int = 32) -> None:
-    import av
+    """An h264 clip without a sound track (AV-UIE v2 gives every clip's audio as a separate file; encoding AAC
+    would make the fixture ten times slower)."""
+    from ..processing.encode import write_video
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with av.open(path, "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for t in range(int(round(seconds * fps))):
-            frame = av.VideoFrame.from_ndarray(_frame(size, size, seed, t), format="rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+    frames = np.stack([_frame(size, size, seed, t) for t in range(int(round(seconds * fps)))])  # (T, H, W, 3)
+    write_video(path, frames, fps)
 
 
 def _write_wav(path: str, seconds: float, seed: int, rate: int = 8000) -> None:
-    import soundfile
+    from ..processing.encode import write_audio
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    t = np.arange(int(seconds * rate)) / rate
-    tone = 0.3 * np.sin(2 * np.pi * (220 + 40 * seed) * t)
-    soundfile.write(path, tone.astype(np.float32), rate, subtype="PCM_16")
+    write_audio(path, _tone(seconds, seed, rate), rate)
 
 
 # ------------------------------------------------------------------------------------------- record builders

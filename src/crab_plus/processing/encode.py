@@ -28,9 +28,16 @@ def write_video(
     sample_rate: int = 16000,
     video_codec: str = "libx264",
     audio_codec: str = "aac",
+    keyframe_interval: float | None = None,
+    rotation: int = 0,
 ) -> str:
     """Write ``frames`` (T, H, W, 3) uint8 at ``fps`` and, optionally, ``audio`` (samples,) or (channels, samples)
-    float in [-1, 1] at ``sample_rate``. Odd frame sizes are padded by one pixel for h264 (yuv420p)."""
+    float in [-1, 1] at ``sample_rate``. Odd frame sizes are padded by one pixel for h264 (yuv420p).
+
+    keyframe_interval: seconds between keyframes (None: the encoder's default, 250 frames for libx264).
+    rotation: display rotation in degrees counter-clockwise, stored as container metadata (players, and
+        :mod:`crab_plus.processing.media`, turn the frames upright by it).
+    """
     import av
 
     frames = np.asarray(frames, dtype=np.uint8)
@@ -44,6 +51,10 @@ def write_video(
         video = container.add_stream(video_codec, rate=rate)
         video.width, video.height = frames.shape[2], frames.shape[1]
         video.pix_fmt = "yuv420p"
+        if keyframe_interval:
+            video.codec_context.gop_size = max(1, int(round(keyframe_interval * fps)))
+        if rotation:
+            video.set_display_rotation(rotation)
         sound = None
         if audio is not None:
             channels = _as_channels(audio)
@@ -63,9 +74,8 @@ def _encode_audio(container, stream, channels: np.ndarray, sample_rate: int) -> 
     layout = "mono" if channels.shape[0] == 1 else "stereo"
     step = stream.codec_context.frame_size or 1024  # AAC wants frames of exactly frame_size samples
     for start in range(0, channels.shape[1], step):
-        chunk = channels[:, start:start + step]
-        if chunk.shape[1] < step:
-            chunk = np.pad(chunk, ((0, 0), (0, step - chunk.shape[1])))
+        chunk = channels[:, start:start + step]  # the last one may be shorter: not padded, so the stream
+        # duration stays the true length (the decoder's padding is trimmed against it)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
         frame.sample_rate = sample_rate
         frame.pts = start

@@ -1,0 +1,120 @@
+"""Decoding real generated files: sampled frames, audio tracks, resampling, limits and every bad input."""
+
+import av
+import numpy as np
+import pytest
+import soundfile
+
+from crab_plus.errors import MediaError
+from crab_plus.processing.media import MediaLimits, Video, audio_windows, load_audio
+from crab_plus.testing import indexed_frames, sine_tone, write_test_video, write_test_wav
+
+
+def _index(frame: np.ndarray) -> int:
+    return int(round(float(np.median(frame[..., 0])) / 8))
+
+
+def test_frames_at_returns_the_frame_shown_at_each_time(tmp_path):
+    path = write_test_video(tmp_path / "clip.mp4", seconds=3.0, fps=8)
+    with Video(path) as clip:
+        assert clip.duration == pytest.approx(3.0, abs=0.15) and clip.fps == 8
+        times = [0.0, 0.3, 1.55, 2.9, 0.1]  # any order
+        assert [_index(f) for f in clip.frames_at(times)] == [0, 2, 12, 23, 0]
+
+
+def test_short_clip_repeats_its_last_frame_and_bytes_and_file_objects_work(tmp_path):
+    path = write_test_video(tmp_path / "short.mp4", seconds=1.0, fps=4)
+    with open(path, "rb") as handle, Video(handle.read()) as clip:  # bytes
+        assert [_index(f) for f in clip.frames_at([0.1, 5.0, 9.0])] == [0, 3, 3]
+    with open(path, "rb") as handle, Video(handle) as clip:
+        assert len(clip.frames_at([0.5])) == 1
+
+
+def test_frame_arrays_need_their_fps():
+    frames = indexed_frames(2.0, 4)
+    with Video(frames, fps=4) as clip:
+        assert clip.duration == 2.0 and _index(clip.frames_at([1.3])[0]) == 5
+    with pytest.raises(MediaError, match="video_fps"):
+        Video(frames)
+
+
+def test_rotation_metadata_is_applied_and_odd_sizes_decode(tmp_path):
+    path = tmp_path / "rotated.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=4)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.set_display_rotation(90)
+        for frame in indexed_frames(1.0, 4, (64, 48)):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
+    with Video(path) as clip:
+        assert clip.frames_at([0.2])[0].shape == (64, 48, 3)
+    odd = write_test_video(tmp_path / "odd.webm", seconds=1.0, fps=4, size=(35, 27), video_codec="libvpx-vp9",
+                           audio_codec="libopus", sample_rate=48000)
+    with Video(odd) as clip:
+        assert clip.frames_at([0.5])[0].shape == (27, 35, 3)
+
+
+def test_audio_track_of_a_video_is_16k_mono_trimmed_to_the_stream(tmp_path):
+    path = write_test_video(tmp_path / "clip.mp4", seconds=2.0, fps=4, sample_rate=44100)
+    audio = load_audio(path)
+    assert audio.dtype == np.float32 and len(audio) == 32000  # AAC padding trimmed
+    spectrum = np.abs(np.fft.rfft(audio[4000:20000]))  # 1 s of audio: 1 Hz per bin
+    assert abs(int(np.argmax(spectrum)) - 440) <= 2  # the 440 Hz tone survived the resampling
+
+
+@pytest.mark.parametrize("suffix, subtype", [(".wav", "PCM_16"), (".wav", "PCM_24"), (".wav", "PCM_32"),
+                                             (".wav", "PCM_U8"), (".flac", "PCM_16"), (".ogg", None), (".m4a", None)])
+def test_audio_files_of_any_depth_rate_and_layout(tmp_path, suffix, subtype):
+    path = write_test_wav(tmp_path / f"tone{suffix}", seconds=1.0, sample_rate=22050, channels=2,
+                          subtype=subtype or "PCM_16")
+    audio = load_audio(path)
+    assert audio.ndim == 1 and abs(len(audio) - 16000) <= 400 and 0.3 < np.abs(audio).max() <= 1.0
+
+
+def test_audio_arrays_and_windows():
+    audio = load_audio(sine_tone(2.0, 8000), 8000)
+    assert len(audio) == 32000
+    windows = audio_windows(audio, [(0.0, 1.0), (1.5, 2.5)])
+    assert len(windows) == 32000 and np.all(windows[-8000:] == 0)  # past the end: silence
+    with pytest.raises(MediaError, match="sampling rate"):
+        load_audio(sine_tone(1.0))
+
+
+def test_bad_inputs_name_the_file_and_the_problem(tmp_path):
+    with pytest.raises(MediaError, match="no such file"):
+        Video(tmp_path / "missing.mp4")
+    (tmp_path / "text.mp4").write_text("this is not a video")
+    with pytest.raises(MediaError, match="text.mp4: not a media file"):
+        Video(tmp_path / "text.mp4")
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(MediaError, match="empty"):
+        Video(tmp_path / "empty.mp4")
+    good = write_test_video(tmp_path / "good.mp4", seconds=2.0, fps=8)
+    data = open(good, "rb").read()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 3])
+    with pytest.raises(MediaError, match="cut.mp4"):
+        with Video(tmp_path / "cut.mp4") as clip:
+            clip.frames_at([1.9])
+    silent = write_test_video(tmp_path / "silent.mp4", seconds=1.0, audio=False)
+    with pytest.raises(MediaError, match="no audio track"):
+        load_audio(silent)
+    wav = write_test_wav(tmp_path / "only_audio.wav")
+    with pytest.raises(MediaError, match="not a media file|no video stream"):
+        Video(wav)
+    soundfile.write(tmp_path / "nan.wav", np.full(1000, np.nan, np.float32), 16000, subtype="FLOAT")
+    with pytest.raises(MediaError, match="NaN"):
+        load_audio(tmp_path / "nan.wav")
+    soundfile.write(tmp_path / "zero.wav", np.zeros(0, np.float32), 16000)
+    with pytest.raises(MediaError, match="zero length|no samples|empty"):
+        load_audio(tmp_path / "zero.wav")
+
+
+def test_limits_refuse_before_decoding(tmp_path):
+    path = write_test_video(tmp_path / "clip.mp4", seconds=3.0, fps=4)
+    with pytest.raises(MediaError, match="over the limit"):
+        Video(path, limits=MediaLimits(max_seconds=2.0))
+    with pytest.raises(MediaError, match="pixels"):
+        Video(path, limits=MediaLimits(max_pixels=100))
+    with pytest.raises(MediaError, match="exceeds the limit"):
+        load_audio(path, limits=MediaLimits(max_bytes=100))
