@@ -1,8 +1,7 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``, ``convert adapter``,
-``data validate``, ``synth make``.
+``crab-plus --help`` stays cheap. ``crab-plus --help`` lists the subcommands.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ import sys
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    print(run_demo(max_new_tokens=args.max_new_tokens))
+    print(run_demo(out_dir=args.out, model=args.model, max_new_tokens=args.max_new_tokens, seed=args.seed,
+                   progress=not args.quiet))
     return 0
 
 
@@ -68,19 +68,49 @@ def _convert_adapter(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace) -> int:
+    import json
+
+    from .pipelines.ask import ask
+
+    result = ask(args.video, audio=args.audio, task=args.task, question=args.question, options=args.options,
+                 frame_idx=args.frame_idx, description=args.description, model=args.model,
+                 max_new_tokens=args.max_new_tokens)
+    print(json.dumps(result, indent=2) if args.json else f"{result['task']}: {result['answer_text']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
-    demo.add_argument("--max-new-tokens", type=int, default=16)
+    demo.add_argument("--out", default="crab_plus_demo", help="folder for report.html (default: ./crab_plus_demo)")
+    demo.add_argument("--model", help="a crab-plus model folder (default: the shipped model)")
+    demo.add_argument("--max-new-tokens", type=int, default=48)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the generated scenes")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
 
     init_tiny = commands.add_parser("init-tiny", help="write a tiny random Crab+ model (and tokenizer) to a folder")
     init_tiny.add_argument("out", help="destination folder")
     init_tiny.add_argument("--seed", type=int, default=0)
     init_tiny.set_defaults(run=_init_tiny)
+
+    ask = commands.add_parser("ask", help="answer one question about a clip")
+    ask.add_argument("video", help="video file (its own audio track is used unless --audio is given)")
+    ask.add_argument("--audio", help="a separate audio file")
+    which = ask.add_mutually_exclusive_group(required=True)
+    which.add_argument("--task", help="a task key (see docs/tasks.md), e.g. ave, ks, avqa")
+    which.add_argument("--question", help="a free-form question (answered with the QA task's template)")
+    ask.add_argument("--options", nargs="+", help="answer options, for tasks that take them")
+    ask.add_argument("--frame-idx", type=int, help="the second whose frame single-frame tasks look at")
+    ask.add_argument("--description", help="the referring expression (ref_avs)")
+    ask.add_argument("--model", help="a crab-plus model folder (default: the model shipped with the package)")
+    ask.add_argument("--max-new-tokens", type=int, default=512)
+    ask.add_argument("--json", action="store_true", help="print task, generated text and typed answer as JSON")
+    ask.set_defaults(run=_ask)
 
     convert = commands.add_parser("convert", help="convert released checkpoints to crab-plus folders")
     convert_kinds = convert.add_subparsers(dest="kind", metavar="KIND")
