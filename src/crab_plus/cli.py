@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -32,6 +33,58 @@ def _convert_omni(args: argparse.Namespace) -> int:
     report = convert_omni_checkpoint(args.src, args.dst, max_shard_size=args.max_shard_size, overwrite=args.overwrite)
     print(report.summary())
     return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training.run import overrides_from_cli, run_training
+
+    resume = args.resume or "--resume" in args.overrides  # also accepted after the overrides
+    overrides = [item for item in args.overrides if item != "--resume"]
+    trainer = run_training(args.config, overrides_from_cli(overrides), resume=resume)
+    if trainer.is_world_process_zero():
+        print(f"trained {trainer.state.global_step} steps; adapter and processor in {trainer.args.output_dir}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.runner import EvaluationConfig, evaluate
+
+    config = EvaluationConfig(model=args.model, data=args.data, out=args.out, split=args.split, tasks=args.tasks,
+                              batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                              predictions=args.predictions, ablate=args.ablate or [], sam_model=args.sam_model,
+                              media_root=args.media_root, max_samples_per_task=args.max_samples_per_task)
+    result = evaluate(config)
+    print((Path(result["paths"]["markdown"])).read_text())
+    print(f"predictions: {result['paths']['predictions']}\nmetrics: {result['paths']['metrics']}")
+    return 0
+
+
+def _transfer(args: argparse.Namespace) -> int:
+    from .evaluation.transfer import TransferConfig, run_transfer
+    from .evaluation.transfer_report import transfer_markdown
+
+    study = TransferConfig(tasks=args.tasks, data=args.data, out=args.out, config=args.config,
+                           overrides=_overrides(args.overrides), methods=args.methods, batch_size=args.batch_size,
+                           max_new_tokens=args.max_new_tokens, max_eval_samples=args.max_eval_samples)
+    rows, paths = run_transfer(study)
+    print(transfer_markdown(rows))
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _router_map(args: argparse.Namespace) -> int:
+    from .evaluation.router_map import router_map
+
+    paths = router_map(args.adapter, args.data, args.out, split=args.split, tasks=args.tasks,
+                       max_samples_per_task=args.max_samples_per_task, batch_size=args.batch_size)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _overrides(items: list[str]) -> list[str]:
+    from .training.run import overrides_from_cli
+
+    return overrides_from_cli(items)
 
 
 def _data_validate(args: argparse.Namespace) -> int:
@@ -97,6 +150,54 @@ def build_parser() -> argparse.ArgumentParser:
     init_tiny.add_argument("out", help="destination folder")
     init_tiny.add_argument("--seed", type=int, default=0)
     init_tiny.set_defaults(run=_init_tiny)
+
+    train = commands.add_parser(
+        "train", help="train adapters with the HF Trainer (works under `accelerate launch`)",
+        description="CONFIG is a YAML/JSON file of ModelArguments, DataArguments, AdapterArguments and "
+                    "TrainingArguments fields, or a preset name (release, cpu_tiny). Overrides: key=value "
+                    "(lists comma-separated: tasks=ave,ks) or --key value; they win over the file.")
+    train.add_argument("config", help="config file or preset name")
+    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    train.add_argument("overrides", nargs=argparse.REMAINDER, help="key=value overrides")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="generate on a test split and compute every task's metric")
+    evaluate.add_argument("model", help="crab-plus model folder, adapter folder (crab-plus train output) or 'tiny'")
+    evaluate.add_argument("--data", required=True, help="AVUIE_2 folder ({task}/{split}.json) or a JSONL file")
+    evaluate.add_argument("--out", required=True, help="folder for predictions.jsonl, metrics.json, metrics.md")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--tasks", nargs="+", help="task keys (default: every task with data in the split)")
+    evaluate.add_argument("--batch-size", type=int, default=4)
+    evaluate.add_argument("--max-new-tokens", type=int, default=512, help="greedy decoding length (release: 512)")
+    evaluate.add_argument("--predictions", help="predictions JSONL to resume from / append to (default OUT/...)")
+    evaluate.add_argument("--ablate", nargs="+", choices=["audio", "video"],
+                          help="also run with the audio (silence) and/or video (blank frames) removed")
+    evaluate.add_argument("--sam-model", help="SAM-family model folder: turn segmentation answers into masks")
+    evaluate.add_argument("--media-root", help="root of the media paths (default: the data folder)")
+    evaluate.add_argument("--max-samples-per-task", type=int, help="evaluate only the first N samples per task")
+    evaluate.set_defaults(run=_evaluate)
+
+    transfer = commands.add_parser("transfer", help="single-task vs multi-task adapters, LoRA vs I-LoRA (same budget)")
+    transfer.add_argument("--tasks", nargs="+", required=True, help="task keys of the study (at least two)")
+    transfer.add_argument("--data", required=True, help="AVUIE_2 folder with train and test splits")
+    transfer.add_argument("--out", required=True, help="folder for the runs and transfer.csv/.md/.png")
+    transfer.add_argument("--config", default="cpu_tiny", help="training config file or preset (default cpu_tiny)")
+    transfer.add_argument("--methods", nargs="+", default=["lora", "ilora"], choices=["lora", "ilora"])
+    transfer.add_argument("--batch-size", type=int, default=4, help="evaluation batch size")
+    transfer.add_argument("--max-new-tokens", type=int, default=64)
+    transfer.add_argument("--max-eval-samples", type=int, help="evaluate only the first N test samples per task")
+    transfer.add_argument("overrides", nargs="*", help="training overrides key=value (e.g. max_steps=50)")
+    transfer.set_defaults(run=_transfer)
+
+    router = commands.add_parser("router-map", help="per-task mean I-LoRA router weights as heatmap PNGs")
+    router.add_argument("adapter", help="an I-LoRA adapter folder (crab-plus train output)")
+    router.add_argument("--data", required=True, help="AVUIE_2 folder (or JSONL file)")
+    router.add_argument("--out", required=True, help="PNG path of the task x head map (e.g. map.png)")
+    router.add_argument("--split", default="test")
+    router.add_argument("--tasks", nargs="+")
+    router.add_argument("--max-samples-per-task", type=int, default=16)
+    router.add_argument("--batch-size", type=int, default=4)
+    router.set_defaults(run=_router_map)
 
     ask = commands.add_parser("ask", help="answer one question about a clip")
     ask.add_argument("video", help="video file (its own audio track is used unless --audio is given)")
