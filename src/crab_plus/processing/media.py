@@ -118,23 +118,27 @@ class Video:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def frames_at(self, times: list[float]) -> list[np.ndarray]:
-        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied."""
+    def frames_at(self, times: list[float], size: tuple[int, int] | None = None) -> list[np.ndarray]:
+        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied; ``size`` (height, width)
+        resizes while converting (bicubic; FFmpeg's swscale for decoded video, PIL for frame arrays)."""
         if self.container is None:
             last = len(self._frames) - 1
-            return [self._frames[min(max(int(t * self.fps), 0), last)] for t in times]
+            picked = [self._frames[min(max(int(t * self.fps + 1e-6), 0), last)] for t in times]
+            return [_resized(f, size) for f in picked]
         order = np.argsort(times)
         result: list[np.ndarray | None] = [None] * len(times)
-        decoder = _SeekingDecoder(self.container, self.stream, self.name)
+        decoder = _SeekingDecoder(self.container, self.stream, self.name, self.fps)
         for index in order:
-            result[index] = decoder.frame_at(float(times[index]))
+            result[index] = _to_rgb(decoder.frame_at(float(times[index])), size)
+        self.decoded_frames = getattr(self, "decoded_frames", 0) + decoder.decoded
         return result  # type: ignore[return-value]
 
-    def audio(self, sampling_rate: int = SAMPLING_RATE) -> np.ndarray | None:
-        """The container's own audio track (first audio stream) as mono float32, or None when it has none."""
+    def audio(self, sampling_rate: int = SAMPLING_RATE, until: float | None = None) -> np.ndarray | None:
+        """The container's own audio track (first audio stream) as mono float32, or None when it has none;
+        ``until``: stop decoding after that many seconds."""
         if self.container is None or not self.container.streams.audio:
             return None
-        return decode_audio_stream(self.source, sampling_rate, self.limits)
+        return decode_audio_stream(self.source, sampling_rate, self.limits, until=until)
 
 
 def _checked_frame_array(frames: np.ndarray, fps: float | None) -> np.ndarray:
@@ -156,49 +160,88 @@ def _stream_seconds(stream, container) -> float:
 
 
 class _SeekingDecoder:
-    """Decodes forward from the keyframe before each requested time. Times must come in ascending order; the
-    running decode is reused (no seek) when the next time lies within a second after the current frame."""
+    """Decodes the frames shown at ascending times without decoding the whole stream.
 
-    def __init__(self, container, stream, name: str):
+    * Seeks only when the container's index has a keyframe between the decoding position and the next time
+      (decoding forward from there is cheaper than from the current position); otherwise decodes on.
+    * Far (more than ``lead`` seconds) before a requested time, non-reference frames are skipped
+      (``skip_frame="NONREF"``): no later frame is predicted from them, so the frames that are returned are
+      bit-identical to a full decode. Near the requested time every frame is decoded.
+    """
+
+    def __init__(self, container, stream, name: str, fps: float):
         self.container, self.stream, self.name = container, stream, name
-        self.frames = iter(())  # the running decode
+        self.start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        self.keyframes = _keyframe_seconds(stream, self.start)
+        self.lead = max(0.5, 16 / fps) if fps > 0 else 1.0  # > the decoder's reorder + threading delay
+        self.frames = None  # the running decode
         self.previous = None  # the last frame shown at or before the current time
         self.pending = None  # a frame already decoded past the current time
+        self.decoded = 0
+
+    def _time(self, frame) -> float:
+        return float(frame.time or 0.0) - self.start
 
     def _seek(self, seconds: float) -> None:
-        offset = int(max(seconds, 0.0) / self.stream.time_base) + (self.stream.start_time or 0)
+        offset = int(max(seconds + self.start, 0.0) / self.stream.time_base)
         self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
         self.frames, self.previous, self.pending = self.container.decode(self.stream), None, None
 
-    def _next(self):
+    def _next(self, seconds: float):
         import av
 
         if self.pending is not None:
             frame, self.pending = self.pending, None
             return frame
+        position = -1.0 if self.previous is None else self._time(self.previous)
+        self.stream.codec_context.skip_frame = "NONREF" if position < seconds - self.lead else "DEFAULT"
         try:
-            return next(self.frames, None)
+            frame = next(self.frames, None)
         except av.error.FFmpegError as error:
             raise MediaError(f"{self.name}: the video is corrupt or truncated ({error}).") from None
+        self.decoded += frame is not None
+        return frame
 
-    def frame_at(self, seconds: float) -> np.ndarray:
-        previous_time = None if self.previous is None else float(self.previous.time or 0.0)
-        if previous_time is None or not previous_time <= seconds <= previous_time + 1.0:
+    def frame_at(self, seconds: float):
+        newest = self.pending if self.pending is not None else self.previous
+        position = -np.inf if newest is None else self._time(newest)
+        if self.frames is None or any(position < k <= seconds for k in self.keyframes):
             self._seek(seconds)
-        while (frame := self._next()) is not None:
-            if float(frame.time or 0.0) > seconds + 1e-6 and self.previous is not None:
+        while (frame := self._next(seconds)) is not None:
+            if self._time(frame) > seconds + 1e-6 and self.previous is not None:
                 self.pending = frame  # starts after `seconds`: the previous frame is the one shown
                 break
             self.previous = frame
         if self.previous is None:
             raise MediaError(f"{self.name}: no frame could be decoded (corrupt or truncated video).")
-        return _to_rgb(self.previous)  # past the end of the stream: the last frame
+        return self.previous  # past the end of the stream: the last frame
 
 
-def _to_rgb(frame) -> np.ndarray:
-    image = frame.to_ndarray(format="rgb24")
-    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+def _keyframe_seconds(stream, start: float) -> list[float]:
+    """Seconds of the keyframes in the container's index (empty when the container has none: never seek)."""
+    try:
+        return sorted(float(e.timestamp * stream.time_base) - start for e in stream.index_entries if e.is_keyframe)
+    except (AttributeError, TypeError):
+        return []
+
+
+def _to_rgb(frame, size: tuple[int, int] | None = None) -> np.ndarray:
+    """An av.VideoFrame -> (H, W, 3) uint8, turned upright, resized to ``size`` (height, width) if given."""
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360  # counter-clockwise degrees of the display matrix
+    if size is None:
+        image = frame.to_ndarray(format="rgb24")
+    else:
+        height, width = size if rotation in (0, 180) else size[::-1]
+        image = frame.reformat(width=width, height=height, format="rgb24", interpolation="BICUBIC").to_ndarray()
     return np.ascontiguousarray(np.rot90(image, k=rotation // 90)) if rotation else image
+
+
+def _resized(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    if size is None or image.shape[:2] == tuple(size):
+        return image
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.BICUBIC))
 
 
 def load_image(source: MediaSource) -> np.ndarray:
@@ -216,8 +259,12 @@ def load_image(source: MediaSource) -> np.ndarray:
 # -- audio ------------------------------------------------------------------------------------------------------
 
 def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = None, *,
-               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits()) -> np.ndarray:
+               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits(),
+               until: float | None = None) -> np.ndarray:
     """Any audio input -> (samples,) float32 mono at ``target_rate``.
+
+    ``until``: seconds after which decoding a container's track stops (the result may end there), so a policy
+    that reads the first seconds of a long clip does not decode all of it.
 
     ``source``: a float array (samples,) or (samples, channels) with its ``sampling_rate``; or a file/bytes/file
     object: soundfile formats (wav, flac, ogg, mp3) with soundfile, anything else (m4a, aac, mp4, mkv...) with PyAV.
@@ -239,12 +286,13 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
         except (RuntimeError, soundfile.LibsndfileError) as error:
             raise MediaError(f"{name}: not a readable audio file ({error}).") from None
         return _checked_audio(_to_mono(data), rate, target_rate, name)
-    return decode_audio_stream(source, target_rate, limits)
+    return decode_audio_stream(source, target_rate, limits, until=until)
 
 
 def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
-                        limits: MediaLimits = MediaLimits()) -> np.ndarray:
-    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration."""
+                        limits: MediaLimits = MediaLimits(), until: float | None = None) -> np.ndarray:
+    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration;
+    decoding stops once ``until`` seconds are decoded (None: the whole track)."""
     import av
 
     name = describe(source)
@@ -260,10 +308,14 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
         if seconds > limits.max_seconds:
             raise MediaError(f"{name}: the audio lasts {seconds:.0f} s, over the limit of {limits.max_seconds:.0f} s.")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
-        chunks = []
+        chunks, needed, decoded = [], None if until is None else int(until * target_rate) + target_rate // 10, 0
         try:
             for frame in container.decode(stream):
-                chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
+                for resampled in resampler.resample(frame):
+                    chunks.append(resampled.to_ndarray().reshape(-1))
+                    decoded += len(chunks[-1])
+                if needed is not None and decoded >= needed:
+                    break
             chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
         except av.error.FFmpegError as error:
             raise MediaError(f"{name}: the audio is corrupt or truncated ({error}).") from None
