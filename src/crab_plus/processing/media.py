@@ -10,6 +10,7 @@ padding is trimmed to the stream's duration.
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 import warnings
@@ -118,8 +119,11 @@ class Video:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def frames_at(self, times: list[float]) -> list[np.ndarray]:
-        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied."""
+    def frames_at(self, times: list[float], size: int | None = None) -> list[np.ndarray]:
+        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied.
+
+        size: scale each decoded frame straight to ``size`` x ``size`` in FFmpeg's scaler (bicubic), which is
+        much cheaper than converting the full frame to RGB first; frame arrays are returned unscaled."""
         if self.container is None:
             last = len(self._frames) - 1
             return [self._frames[min(max(int(t * self.fps), 0), last)] for t in times]
@@ -127,14 +131,14 @@ class Video:
         result: list[np.ndarray | None] = [None] * len(times)
         decoder = _SeekingDecoder(self.container, self.stream, self.name)
         for index in order:
-            result[index] = decoder.frame_at(float(times[index]))
+            result[index] = _to_rgb(decoder.frame_at(float(times[index])), size)
         return result  # type: ignore[return-value]
 
-    def audio(self, sampling_rate: int = SAMPLING_RATE) -> np.ndarray | None:
+    def audio(self, sampling_rate: int = SAMPLING_RATE, until: float | None = None) -> np.ndarray | None:
         """The container's own audio track (first audio stream) as mono float32, or None when it has none."""
         if self.container is None or not self.container.streams.audio:
             return None
-        return decode_audio_stream(self.source, sampling_rate, self.limits)
+        return decode_audio_stream(self.source, sampling_rate, self.limits, until=until)
 
 
 def _checked_frame_array(frames: np.ndarray, fps: float | None) -> np.ndarray:
@@ -156,14 +160,32 @@ def _stream_seconds(stream, container) -> float:
 
 
 class _SeekingDecoder:
-    """Decodes forward from the keyframe before each requested time. Times must come in ascending order; the
-    running decode is reused (no seek) when the next time lies within a second after the current frame."""
+    """Decodes forward to each requested time (ascending), seeking only when that skips frames.
+
+    With the container's keyframe index (mp4/mov always, mkv/webm when their cues are read), it seeks exactly
+    when a keyframe lies between the current frame and the requested time; otherwise the running decode goes
+    on. Without an index it seeks when the requested time is more than ``UNINDEXED_REUSE_SECONDS`` ahead.
+    Decoding uses FFmpeg's frame threads (``thread_type="AUTO"``)."""
+
+    UNINDEXED_REUSE_SECONDS = 2.0
 
     def __init__(self, container, stream, name: str):
         self.container, self.stream, self.name = container, stream, name
+        stream.codec_context.thread_type = "AUTO"
+        self.keyframes = _keyframe_seconds(stream)  # ascending seconds, empty when the index is unknown
         self.frames = iter(())  # the running decode
         self.previous = None  # the last frame shown at or before the current time
         self.pending = None  # a frame already decoded past the current time
+
+    def _must_seek(self, seconds: float) -> bool:
+        if self.previous is None:
+            return True
+        current = float(self.previous.time or 0.0)
+        if seconds < current:
+            return True
+        if self.keyframes:
+            return self.keyframes[max(bisect.bisect_right(self.keyframes, seconds) - 1, 0)] > current
+        return seconds > current + self.UNINDEXED_REUSE_SECONDS
 
     def _seek(self, seconds: float) -> None:
         offset = int(max(seconds, 0.0) / self.stream.time_base) + (self.stream.start_time or 0)
@@ -181,9 +203,9 @@ class _SeekingDecoder:
         except av.error.FFmpegError as error:
             raise MediaError(f"{self.name}: the video is corrupt or truncated ({error}).") from None
 
-    def frame_at(self, seconds: float) -> np.ndarray:
-        previous_time = None if self.previous is None else float(self.previous.time or 0.0)
-        if previous_time is None or not previous_time <= seconds <= previous_time + 1.0:
+    def frame_at(self, seconds: float):
+        """The decoded frame (an ``av.VideoFrame``) shown at ``seconds``; past the end, the last frame."""
+        if self._must_seek(seconds):
             self._seek(seconds)
         while (frame := self._next()) is not None:
             if float(frame.time or 0.0) > seconds + 1e-6 and self.previous is not None:
@@ -192,12 +214,23 @@ class _SeekingDecoder:
             self.previous = frame
         if self.previous is None:
             raise MediaError(f"{self.name}: no frame could be decoded (corrupt or truncated video).")
-        return _to_rgb(self.previous)  # past the end of the stream: the last frame
+        return self.previous
 
 
-def _to_rgb(frame) -> np.ndarray:
-    image = frame.to_ndarray(format="rgb24")
+def _keyframe_seconds(stream) -> list[float]:
+    """Times (seconds) of the keyframes in the container's index, ascending; [] when there is no index."""
+    entries = getattr(stream, "index_entries", None)
+    if entries is None or stream.time_base is None:
+        return []
+    return sorted(float(entry.timestamp * stream.time_base) for entry in entries if entry.is_keyframe)
+
+
+def _to_rgb(frame, size: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 of a decoded frame, turned upright by its rotation; ``size``: scaled to a square first."""
     rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    if size is not None:  # squashing then turning a square equals turning then squashing
+        frame = frame.reformat(width=size, height=size, format="rgb24", interpolation="BICUBIC")
+    image = frame.to_ndarray(format="rgb24")
     return np.ascontiguousarray(np.rot90(image, k=rotation // 90)) if rotation else image
 
 
@@ -216,11 +249,13 @@ def load_image(source: MediaSource) -> np.ndarray:
 # -- audio ------------------------------------------------------------------------------------------------------
 
 def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = None, *,
-               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits()) -> np.ndarray:
+               target_rate: int = SAMPLING_RATE, limits: MediaLimits = MediaLimits(),
+               until: float | None = None) -> np.ndarray:
     """Any audio input -> (samples,) float32 mono at ``target_rate``.
 
     ``source``: a float array (samples,) or (samples, channels) with its ``sampling_rate``; or a file/bytes/file
     object: soundfile formats (wav, flac, ogg, mp3) with soundfile, anything else (m4a, aac, mp4, mkv...) with PyAV.
+    ``until``: files are read only up to this many seconds.
     """
     if isinstance(source, np.ndarray):
         if sampling_rate is None:
@@ -235,16 +270,20 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
             info = soundfile.info(name)
             if info.duration > limits.max_seconds:
                 raise MediaError(f"{name}: lasts {info.duration:.0f} s, over the limit of {limits.max_seconds:.0f} s.")
-            data, rate = soundfile.read(name, dtype="float32", always_2d=True)
+            frames = -1 if until is None else max(int(np.ceil(until * info.samplerate)), 1)
+            data, rate = soundfile.read(name, frames=frames, dtype="float32", always_2d=True)
         except (RuntimeError, soundfile.LibsndfileError) as error:
             raise MediaError(f"{name}: not a readable audio file ({error}).") from None
         return _checked_audio(_to_mono(data), rate, target_rate, name)
-    return decode_audio_stream(source, target_rate, limits)
+    return decode_audio_stream(source, target_rate, limits, until=until)
 
 
 def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
-                        limits: MediaLimits = MediaLimits()) -> np.ndarray:
-    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration."""
+                        limits: MediaLimits = MediaLimits(), until: float | None = None) -> np.ndarray:
+    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration.
+
+    until: stop decoding once this many seconds are decoded (a policy that reads the first 10 s of a one-hour
+    file decodes 10 s)."""
     import av
 
     name = describe(source)
@@ -262,8 +301,13 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
         resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
         chunks = []
         try:
+            decoded = 0
             for frame in container.decode(stream):
-                chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
+                for piece in resampler.resample(frame):
+                    chunks.append(piece.to_ndarray().reshape(-1))
+                    decoded += len(chunks[-1])
+                if until is not None and decoded >= until * target_rate:
+                    break
             chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
         except av.error.FFmpegError as error:
             raise MediaError(f"{name}: the audio is corrupt or truncated ({error}).") from None
@@ -272,6 +316,8 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if seconds > 0:
         audio = audio[: int(round(seconds * target_rate))]  # AAC encoder padding beyond the stream's duration
+    if until is not None:
+        audio = audio[: max(int(round(until * target_rate)), 1)]
     return _checked_audio(audio, target_rate, target_rate, name)
 
 

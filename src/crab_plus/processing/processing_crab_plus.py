@@ -93,7 +93,7 @@ class CrabPlusProcessor(ProcessorMixin):
         for source in videos:
             with media_io.Video(source, fps=video_fps, limits=limits) as clip:
                 times = task.policy.frame_times(clip.duration, frame_idx)
-                frames.extend(clip.frames_at(times))
+                frames.extend(clip.frames_at(times, size=self.frame_size))
                 duration = clip.duration if duration is None else duration
                 step = (times[1] - times[0]) if len(times) > 1 else 1.0
         if task.visual_kind == "image":
@@ -107,19 +107,22 @@ class CrabPlusProcessor(ProcessorMixin):
         pieces = []
         for source in sources:
             name = media_io.describe(source) if not isinstance(source, np.ndarray) else "audio array"
+            windows = None
             try:
                 if audios is None and media_io.is_image(source):
                     raise MediaError(f"{name} is an image: pass the audio separately (audio=<file>).")
                 if audios is None and isinstance(source, np.ndarray):
                     raise MediaError("a frame array has no audio track: pass audio=<file or array>.")
-                sound = media_io.load_audio(source, sampling_rate, limits=limits)
+                # the video's own track: its windows are known before decoding, so decode only up to the last
+                windows = policy.audio_windows(duration, frame_idx) if audios is None and duration else None
+                until = max(end for _, end in windows) if windows else None
+                sound = media_io.load_audio(source, sampling_rate, limits=limits, until=until)
             except MediaError as error:
                 if not allow_silent or "no audio track" not in str(error):
                     raise
                 sound = media_io.silence(policy.total_audio_seconds, name)
-            seconds = len(sound) / media_io.SAMPLING_RATE
-            clip_seconds = duration if audios is None and duration is not None else seconds
-            windows = policy.audio_windows(clip_seconds, frame_idx)
+            if windows is None:
+                windows = policy.audio_windows(len(sound) / media_io.SAMPLING_RATE, frame_idx)
             pieces.append(media_io.audio_windows(sound, windows))
         return np.concatenate(pieces)
 
