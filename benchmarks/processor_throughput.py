@@ -129,7 +129,7 @@ def main() -> None:
         clips = [write_clip(folder, f"clip{i:02d}.mp4", 10.0, i, args.keyframe_interval) for i in range(args.clips)]
         long_clip = write_clip(folder, "long.mp4", 60.0, 1000, args.keyframe_interval)
         print(f"clips ready: {len(clips)} 10 s clips and one 60 s clip ({SIZE[0]}x{SIZE[1]}, {FPS:g} fps, h264+aac, "
-              f"keyframe interval {args.keyframe_interval or "libx264 default"}), {time.perf_counter() - start:.0f} s")
+              f"keyframe interval {args.keyframe_interval or 'libx264 default'}), {time.perf_counter() - start:.0f} s")
         times = get_task("ave").policy.frame_times(10.0)
         ours(clips[0], processor), baseline(clips[0], processor, times)  # warm-up (imports, first allocations)
 
