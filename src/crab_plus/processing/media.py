@@ -93,6 +93,7 @@ class Video:
             self.close()
             raise MediaError(f"{self.name}: has no video stream (audio-only input cannot be used for a video task).")
         stream = self.container.streams.video[0]
+        stream.codec_context.thread_type = "AUTO"  # frame threads (settable only before the first decode)
         self.stream = stream
         self.fps = float(stream.average_rate or stream.guessed_rate or 25)
         self.duration = _stream_seconds(stream, self.container)
@@ -162,17 +163,21 @@ def _stream_seconds(stream, container) -> float:
 class _SeekingDecoder:
     """Decodes forward to each requested time (ascending), seeking only when that skips frames.
 
-    With the container's keyframe index (mp4/mov always, mkv/webm when their cues are read), it seeks exactly
-    when a keyframe lies between the current frame and the requested time; otherwise the running decode goes
-    on. Without an index it seeks when the requested time is more than ``UNINDEXED_REUSE_SECONDS`` ahead.
-    Decoding uses FFmpeg's frame threads (``thread_type="AUTO"``)."""
+    Seeking: with the container's keyframe index (mp4/mov always, mkv/webm when their cues are read) it seeks
+    exactly when a keyframe lies between the current frame and the requested time; otherwise the running decode
+    goes on. Without an index it seeks when the requested time is more than ``UNINDEXED_REUSE_SECONDS`` ahead.
+    Skipping: packets more than ``skip_margin`` seconds before the requested time are decoded without their
+    non-reference frames (B-frames nothing depends on, which cannot be the frame shown at that time). If the
+    frame found lies that far back (a variable-rate gap, or the end of a short clip), the time is decoded again
+    without skipping, so the result is always the exact frame. FFmpeg decodes with frame threads."""
 
     UNINDEXED_REUSE_SECONDS = 2.0
 
     def __init__(self, container, stream, name: str):
         self.container, self.stream, self.name = container, stream, name
-        stream.codec_context.thread_type = "AUTO"
         self.keyframes = _keyframe_seconds(stream)  # ascending seconds, empty when the index is unknown
+        self.skip_margin = max(0.25, 3.0 / float(stream.average_rate or 25))
+        self.target, self.exact, self.skipped = 0.0, False, False
         self.frames = iter(())  # the running decode
         self.previous = None  # the last frame shown at or before the current time
         self.pending = None  # a frame already decoded past the current time
@@ -190,7 +195,17 @@ class _SeekingDecoder:
     def _seek(self, seconds: float) -> None:
         offset = int(max(seconds, 0.0) / self.stream.time_base) + (self.stream.start_time or 0)
         self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
-        self.frames, self.previous, self.pending = self.container.decode(self.stream), None, None
+        self.frames, self.previous, self.pending, self.skipped = self._decode(), None, None, False
+
+    def _decode(self):
+        """Frames from the current demux position, non-reference frames skipped well before ``self.target``."""
+        context, base = self.stream.codec_context, self.stream.time_base
+        for packet in self.container.demux(self.stream):
+            if packet.pts is not None:
+                early = not self.exact and float(packet.pts * base) < self.target - self.skip_margin
+                context.skip_frame = "NONREF" if early else "DEFAULT"
+                self.skipped = self.skipped or early
+            yield from packet.decode()
 
     def _next(self):
         import av
@@ -205,8 +220,18 @@ class _SeekingDecoder:
 
     def frame_at(self, seconds: float):
         """The decoded frame (an ``av.VideoFrame``) shown at ``seconds``; past the end, the last frame."""
+        self.target = seconds
         if self._must_seek(seconds):
             self._seek(seconds)
+        self._decode_to(seconds)
+        if self.skipped and float(self.previous.time or 0.0) < seconds - self.skip_margin:
+            self.exact = True  # a skipped frame may be the one shown: decode this time again, skipping nothing
+            self._seek(seconds)
+            self._decode_to(seconds)
+            self.exact = False
+        return self.previous
+
+    def _decode_to(self, seconds: float) -> None:
         while (frame := self._next()) is not None:
             if float(frame.time or 0.0) > seconds + 1e-6 and self.previous is not None:
                 self.pending = frame  # starts after `seconds`: the previous frame is the one shown
@@ -214,7 +239,6 @@ class _SeekingDecoder:
             self.previous = frame
         if self.previous is None:
             raise MediaError(f"{self.name}: no frame could be decoded (corrupt or truncated video).")
-        return self.previous
 
 
 def _keyframe_seconds(stream) -> list[float]:
