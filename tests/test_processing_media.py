@@ -75,7 +75,7 @@ def test_seeking_and_b_frame_skipping_return_exactly_the_frames_a_full_decode_sh
     times = [0.0, 0.33, 0.9, 0.95, 1.5, 2.2, 2.39, 5.0, 9.5]  # the last two: past the end (the last frame)
     with Video(path) as clip:
         got = clip.frames_at(times)
-        scaled = clip.frames_at(times[:4], size=28)
+        scaled = clip.frames_at(times[:4], size=(28, 28))
     for frame, expected in zip(got, _shown_frames(path, times)):
         np.testing.assert_array_equal(frame, expected)
     for frame, expected in zip(scaled, _shown_frames(path, times[:4], size=28)):
@@ -179,3 +179,53 @@ def test_limits_refuse_before_decoding(tmp_path):
         Video(path, limits=MediaLimits(max_pixels=100))
     with pytest.raises(MediaError, match="exceeds the limit"):
         load_audio(path, limits=MediaLimits(max_bytes=100))
+
+
+def test_sampling_decodes_a_fraction_of_the_stream_and_matches_a_full_decode(tmp_path):
+    # 12 s at 8 fps with a keyframe every second: seeks skip whole GOPs, non-reference frames far from a sampled
+    # time are skipped, and what comes out is exactly what a full decode shows at those times.
+    path = write_test_video(tmp_path / "long.mp4", seconds=12.0, fps=8, audio=False, keyframe_interval=1.0)
+    times = [1.1, 5.6, 5.7, 9.2, 11.95, 0.0]
+    with Video(path) as clip:
+        sparse = clip.frames_at(times)
+        assert clip.decoded_frames < 96 // 2  # 96 frames in the clip
+    with av.open(str(path)) as container:
+        every = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    expected = [int(t * 8) for t in times]
+    for frame, index in zip(sparse, expected):
+        np.testing.assert_array_equal(frame, every[index])
+
+
+def test_variable_frame_rate_is_sampled_by_timestamps(tmp_path):
+    path = str(tmp_path / "vfr.mkv")
+    shown_at = [0.0, 0.1, 0.2, 1.5, 1.6, 3.0]  # seconds; a long gap between 0.2 and 1.5
+    with av.open(path, "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for t, image in zip(shown_at, indexed_frames(6 / 4, 4, (64, 48))):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = int(round(t * 10))
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with Video(path) as clip:
+        assert [_index(f) for f in clip.frames_at([0.05, 1.0, 1.55, 2.9, 3.05])] == [0, 2, 3, 4, 5]
+
+
+def test_frames_are_resized_while_converting(tmp_path):
+    rotated = write_test_video(tmp_path / "rot.mp4", seconds=0.5, fps=4, size=(64, 48), audio=False, rotation=90)
+    with Video(rotated) as clip:
+        upright = clip.frames_at([0.0], size=(32, 16))[0]
+    assert upright.shape == (32, 16, 3)
+    # indexed_frames' blue ramps left -> right; turned 90 degrees counter-clockwise it ramps bottom -> top.
+    assert upright[-1, 0, 2] < 40 and upright[0, 0, 2] > 215
+    with Video(indexed_frames(1.0, 4, (64, 48)), fps=4) as clip:
+        assert clip.frames_at([0.6], size=(28, 28))[0].shape == (28, 28, 3)
+
+
+def test_audio_decoding_stops_at_until_and_matches_the_full_track(tmp_path):
+    path = write_test_video(tmp_path / "long.mp4", seconds=8.0, fps=2, tone_hz=300.0)
+    full = load_audio(path)
+    head = load_audio(path, until=2.0)
+    assert len(full) == 8 * 16000
+    assert 2 * 16000 <= len(head) < 4 * 16000  # stopped well before the end of the track
+    np.testing.assert_array_equal(head[: 2 * 16000], full[: 2 * 16000])

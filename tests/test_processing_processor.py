@@ -123,8 +123,10 @@ def test_bad_inputs(tiny, media):
         processor.prepare("avqa", video=media["video"])
     with pytest.raises(MediaError, match="takes 2 videos"):
         processor.prepare("a2v", video=media["video"])
-    with pytest.raises(MediaError, match="frame_idx"):
+    with pytest.raises(MediaError, match=r"a\.mp4: frame_idx=5 is outside the clip"):
         processor.prepare("s4", video=media["video"], frame_idx=5)
+    with pytest.raises(MediaError, match=r"a\.wav: frame_idx=7 is outside the clip"):
+        processor.prepare("s4", video=np.zeros((56, 56, 3), np.uint8), audio=media["wav"], frame_idx=7)
     with pytest.raises(MediaError, match="no audio track"):
         processor.prepare("ks", video=media["silent"])
     with pytest.warns(UserWarning, match="silence"):
@@ -132,3 +134,18 @@ def test_bad_inputs(tiny, media):
     assert int(inputs["feature_attention_mask"].sum()) == 1000
     with pytest.raises(MediaError, match="no video stream|not a media file"):
         processor.prepare("ks", video=media["wav"])
+
+
+def test_chat_template_tokenized_decodes_the_media_it_names(tiny, media):
+    _, processor = tiny
+    messages = [{"role": "user", "content": [{"type": "video", "video": media["video"]},
+                                             {"type": "audio", "audio": media["wav"]},
+                                             {"type": "text", "text": "what?"}]}]
+    inputs = processor.apply_chat_template(messages, tokenize=True, add_generation_prompt=True, return_dict=True,
+                                           num_frames=4)
+    assert inputs["video_grid_thw"].tolist() == [[2, 4, 4]]
+    assert int(inputs["feature_attention_mask"].sum()) == 200  # 2 s of audio, 100 mel frames a second
+    assert float(inputs["video_second_per_grid"][0]) == pytest.approx(1.0)  # 2 frames of 0.5 s per grid
+    text = processor.apply_chat_template(messages, add_generation_prompt=True)
+    expected = processor(text=text, videos=[np.zeros((4, 56, 56, 3), np.uint8)], audio=[np.zeros(32000, np.float32)])
+    assert inputs["input_ids"].tolist() == expected["input_ids"].tolist()  # same expanded prompt

@@ -3,7 +3,6 @@ the ground truth, masks and boxes match the rendered objects, conflicts exist, a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 
@@ -24,10 +23,6 @@ from crab_plus.tasks import get_task
 from crab_plus.tasks.answers import Unparsed
 
 SIZE = 64
-# mp4 clips are written with crab_plus.processing.encode.write_video; until it exists only the single-frame tasks
-# (png + wav) can be generated.
-HAVE_ENCODER = importlib.util.find_spec("crab_plus.processing.encode") is not None
-needs_encoder = pytest.mark.skipif(not HAVE_ENCODER, reason="crab_plus.processing.encode.write_video not there yet")
 # Release fields per task (shared/REFERENCE.md section 5); single-frame tasks use image_path (train) / visual_path
 # (test). Every record also has "conflict" (and s4/ms3/ref_avs a "mask_path").
 RELEASE_FIELDS = {
@@ -56,8 +51,7 @@ TARGET = {"ave": "label_content", "avvp": "label_content", "s4": "label_content"
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    tasks = SYNTH_TASKS if HAVE_ENCODER else sorted(FRAME_TASKS)
-    report = make_synth(out, n=3, seed=7, tasks=tasks, test_fraction=0.34, size=SIZE, fps=2.0, progress=False)
+    report = make_synth(out, n=3, seed=7, test_fraction=0.34, size=SIZE, fps=2.0, progress=False)
     return out, report
 
 
@@ -102,7 +96,6 @@ def test_loader_reads_everything_and_ground_truth_parses(synth):
                 assert os.path.isfile(path)
 
 
-@needs_encoder
 def test_media_decode_with_pyav_and_soundfile(synth):
     out, _ = synth
     root = out / "AVUIE_2"
@@ -173,7 +166,6 @@ def test_every_task_has_conflict_and_plain_cases(task):
     assert 0.1 <= sum(flags) / len(flags) <= 0.95, (task, sum(flags))
 
 
-@needs_encoder
 def test_ave_audio_is_loud_exactly_in_the_event_seconds(synth):
     out, _ = synth
     root = out / "AVUIE_2"
@@ -190,7 +182,7 @@ def test_ave_audio_is_loud_exactly_in_the_event_seconds(synth):
 
 
 def test_same_seed_same_annotations_other_seed_differs(tmp_path):
-    TASKS = ["ks", "ref_avs", "avvp"] if HAVE_ENCODER else ["ref_avs", "s4"]
+    TASKS = ["ks", "ref_avs", "avvp"]
     def files(out, seed):
         make_synth(out, n=4, seed=seed, tasks=TASKS, size=32, fps=1.0, progress=False)
         return {t: (out / "AVUIE_2" / t / "train.json").read_bytes() for t in TASKS}
@@ -204,7 +196,7 @@ def test_same_seed_same_annotations_other_seed_differs(tmp_path):
 
 
 def test_cli_synth_make(tmp_path, capsys):
-    tasks = ["ks", "s4"] if HAVE_ENCODER else ["arig", "s4"]
+    tasks = ["ks", "s4"]
     assert main(["synth", "make", "--out", str(tmp_path), "--n", "2", "--tasks", *tasks, "--size", "32",
                  "--fps", "1", "--split-test-fraction", "0.5", "--quiet"]) == 0
     printed = capsys.readouterr().out
@@ -219,5 +211,27 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         make_synth(tmp_path, n=0)
     with pytest.raises(ConfigError, match="training sample"):
         make_synth(tmp_path, n=1, test_fraction=0.9)
+    with pytest.raises(ConfigError, match="even"):
+        make_synth(tmp_path, n=2, size=65)
     with pytest.raises(TaskError, match="a2v"):
         make_synth(tmp_path, n=1, tasks=["ucf"])
+
+
+def test_every_task_goes_through_the_processor(synth):
+    from crab_plus.testing import tiny_crab_plus
+
+    out, _ = synth
+    _, processor = tiny_crab_plus(seed=0)
+    seen = set()
+    for sample in load_avuie(out / "AVUIE_2", "test"):
+        if sample.task in seen:
+            continue
+        seen.add(sample.task)
+        video = sample.videos if len(sample.videos) > 1 else sample.videos[0]
+        audio = sample.audios if len(sample.audios) > 1 else sample.audios[0]
+        batch = processor.prepare(sample.task, video, audio, question=sample.question, options=sample.options,
+                                  frame_idx=sample.frame_idx, description=sample.description, target=sample.target)
+        assert (batch["labels"] != -100).sum() > 0
+        assert ("pixel_values" in batch) == (sample.task in FRAME_TASKS)
+        assert batch["input_features"].shape[0] == 1
+    assert seen == set(SYNTH_TASKS)

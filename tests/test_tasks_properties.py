@@ -1,7 +1,7 @@
 """Property-based tests: format -> parse round trips for every answer type, and garbage never raises."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crab_plus.tasks import (TASKS, AVVPEvents, BoxPoints, Caption, Choice, Label, RefAVSAnswer, TimedEvent,
@@ -73,7 +73,7 @@ def test_rescale_round_trip(box, width, height):
 
 
 FRAGMENTS = ["<answer>", "</answer>", "<ANSWER>", "event:", "start_time:", "end_time:", "[", "]", "(", ")", ",",
-             "1", "2.5", "-3", "1e400", "<visual>", "</visual>", "<audio>", "</audio>", "<obj>", "</obj>", " is ",
+             "1", "2.5", "-3", "1e400", "1e300", "-1e308", "<visual>", "</visual>", "<audio>", "</audio>", "<obj>", "</obj>", " is ",
              "dog", ".", "\n", " ", "true", "false", "<event>", "</event>", "<range>", "</range>", "Visual:",
              "Audio events:", "no event", "s", "to", "-", ";", "\u00e9", "\x00"]
 garbage = st.one_of(st.text(), st.lists(st.sampled_from(FRAGMENTS), max_size=60).map("".join))
@@ -89,6 +89,39 @@ def test_garbage_never_raises(text):
             assert answer.reason and answer.text == text
         else:
             answer_format.format(answer)  # whatever parses can be written back
+
+
+# one valid reference per task whose metric takes parsed answers (the mask tasks are scored on SAM masks)
+REFERENCES = {
+    "a2v": Choice(index=1), "ks": Label("dog"), "avqa": Label("two"), "avqa_thu": Choice(option="dog"),
+    "ave": TimedEvents((TimedEvent("dog", 2, 7),)), "unav": TimedEvents((TimedEvent("dog", 2, 7),)),
+    "avvp": AVVPEvents(audio=(TimedEvent("dog", 0, 4),), visual=(TimedEvent("dog", 2, 7),)),
+    "arig": BoxPoints("dog", (10, 20, 120, 150)), "avcap": Caption("a dog barks"),
+}
+
+
+@settings(max_examples=300, deadline=2000)
+@given(text=garbage)
+@example(text="event:dog start_time:1e400 end_time:1e401 <visual>a (0,1e400)</visual><audio></audio> [1e400,0,1,1]")
+def test_garbage_is_scored_without_error(text):
+    """Whatever a model generates, parse -> metric input -> compute_task_metric gives a score (no exception)."""
+    from crab_plus.evaluation.metrics import compute_task_metric
+    from crab_plus.tasks import metric_input
+
+    for key, truth in REFERENCES.items():
+        task = TASKS[key]
+        kwargs = {"question_types": ["Audio"]} if task.metric == "music_avqa_accuracy" else {}
+        result = compute_task_metric(task.metric, [metric_input(task, task.parse(text))],
+                                     [metric_input(task, truth)], **kwargs)
+        assert result["num_samples"] == 1
+
+
+def test_overflowing_numbers_are_unparsed():
+    for key, text in [("ave", "event:dog start_time:1e400 end_time:1e401"), ("arig", "<obj>(1e400,0)(1,1)</obj>"),
+                      ("avvp", "<visual>dog (0,1e999)</visual><audio></audio>"), ("s4", "[0,0,9,9] [1e400,1]"),
+                      ("ref_avs", "<answer>true</answer> Its bounding box is [0,-1e400,9,9].")]:
+        answer = TASKS[key].parse(text)
+        assert isinstance(answer, Unparsed) and "out of range" in answer.reason, (key, answer)
 
 
 @pytest.mark.parametrize("text", [

@@ -1,20 +1,21 @@
 """The ``crab-plus`` command.
 
 Each subcommand declares its arguments here and imports the module that does the work only when it runs, so
-``crab-plus --help`` stays cheap. Subcommands: ``demo``, ``init-tiny``, ``convert omni``, ``convert adapter``,
-``data validate``, ``synth make``.
+``crab-plus --help`` stays cheap. ``crab-plus --help`` lists the subcommands.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    print(run_demo(max_new_tokens=args.max_new_tokens))
+    print(run_demo(out_dir=args.out, model=args.model, max_new_tokens=args.max_new_tokens, seed=args.seed,
+                   progress=not args.quiet))
     return 0
 
 
@@ -32,6 +33,58 @@ def _convert_omni(args: argparse.Namespace) -> int:
     report = convert_omni_checkpoint(args.src, args.dst, max_shard_size=args.max_shard_size, overwrite=args.overwrite)
     print(report.summary())
     return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training.run import overrides_from_cli, run_training
+
+    resume = args.resume or "--resume" in args.overrides  # also accepted after the overrides
+    overrides = [item for item in args.overrides if item != "--resume"]
+    trainer = run_training(args.config, overrides_from_cli(overrides), resume=resume)
+    if trainer.is_world_process_zero():
+        print(f"trained {trainer.state.global_step} steps; adapter and processor in {trainer.args.output_dir}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.runner import EvaluationConfig, evaluate
+
+    config = EvaluationConfig(model=args.model, data=args.data, out=args.out, split=args.split, tasks=args.tasks,
+                              batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                              predictions=args.predictions, ablate=args.ablate or [], sam_model=args.sam_model,
+                              media_root=args.media_root, max_samples_per_task=args.max_samples_per_task)
+    result = evaluate(config)
+    print((Path(result["paths"]["markdown"])).read_text())
+    print(f"predictions: {result['paths']['predictions']}\nmetrics: {result['paths']['metrics']}")
+    return 0
+
+
+def _transfer(args: argparse.Namespace) -> int:
+    from .evaluation.transfer import TransferConfig, run_transfer
+    from .evaluation.transfer_report import transfer_markdown
+
+    study = TransferConfig(tasks=args.tasks, data=args.data, out=args.out, config=args.config,
+                           overrides=_overrides(args.overrides), methods=args.methods, batch_size=args.batch_size,
+                           max_new_tokens=args.max_new_tokens, max_eval_samples=args.max_eval_samples)
+    rows, paths = run_transfer(study)
+    print(transfer_markdown(rows))
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _router_map(args: argparse.Namespace) -> int:
+    from .evaluation.router_map import router_map
+
+    paths = router_map(args.adapter, args.data, args.out, split=args.split, tasks=args.tasks,
+                       max_samples_per_task=args.max_samples_per_task, batch_size=args.batch_size)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _overrides(items: list[str]) -> list[str]:
+    from .training.run import overrides_from_cli
+
+    return overrides_from_cli(items)
 
 
 def _data_validate(args: argparse.Namespace) -> int:
@@ -68,19 +121,97 @@ def _convert_adapter(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace) -> int:
+    import json
+
+    from .pipelines.ask import ask
+
+    result = ask(args.video, audio=args.audio, task=args.task, question=args.question, options=args.options,
+                 frame_idx=args.frame_idx, description=args.description, model=args.model,
+                 max_new_tokens=args.max_new_tokens)
+    print(json.dumps(result, indent=2) if args.json else f"{result['task']}: {result['answer_text']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
-    demo.add_argument("--max-new-tokens", type=int, default=16)
+    demo.add_argument("--out", default="crab_plus_demo", help="folder for report.html (default: ./crab_plus_demo)")
+    demo.add_argument("--model", help="a crab-plus model folder (default: the shipped model)")
+    demo.add_argument("--max-new-tokens", type=int, default=48)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the generated scenes")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
 
     init_tiny = commands.add_parser("init-tiny", help="write a tiny random Crab+ model (and tokenizer) to a folder")
     init_tiny.add_argument("out", help="destination folder")
     init_tiny.add_argument("--seed", type=int, default=0)
     init_tiny.set_defaults(run=_init_tiny)
+
+    train = commands.add_parser(
+        "train", help="train adapters with the HF Trainer (works under `accelerate launch`)",
+        description="CONFIG is a YAML/JSON file of ModelArguments, DataArguments, AdapterArguments and "
+                    "TrainingArguments fields, or a preset name (release, cpu_tiny). Overrides: key=value "
+                    "(lists comma-separated: tasks=ave,ks) or --key value; they win over the file.")
+    train.add_argument("config", help="config file or preset name")
+    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    train.add_argument("overrides", nargs=argparse.REMAINDER, help="key=value overrides")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="generate on a test split and compute every task's metric")
+    evaluate.add_argument("model", help="crab-plus model folder, adapter folder (crab-plus train output) or 'tiny'")
+    evaluate.add_argument("--data", required=True, help="AVUIE_2 folder ({task}/{split}.json) or a JSONL file")
+    evaluate.add_argument("--out", required=True, help="folder for predictions.jsonl, metrics.json, metrics.md")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--tasks", nargs="+", help="task keys (default: every task with data in the split)")
+    evaluate.add_argument("--batch-size", type=int, default=4)
+    evaluate.add_argument("--max-new-tokens", type=int, default=512, help="greedy decoding length (release: 512)")
+    evaluate.add_argument("--predictions", help="predictions JSONL to resume from / append to (default OUT/...)")
+    evaluate.add_argument("--ablate", nargs="+", choices=["audio", "video"],
+                          help="also run with the audio (silence) and/or video (blank frames) removed")
+    evaluate.add_argument("--sam-model", help="SAM-family model folder: turn segmentation answers into masks")
+    evaluate.add_argument("--media-root", help="root of the media paths (default: the data folder)")
+    evaluate.add_argument("--max-samples-per-task", type=int, help="evaluate only the first N samples per task")
+    evaluate.set_defaults(run=_evaluate)
+
+    transfer = commands.add_parser("transfer", help="single-task vs multi-task adapters, LoRA vs I-LoRA (same budget)")
+    transfer.add_argument("--tasks", nargs="+", required=True, help="task keys of the study (at least two)")
+    transfer.add_argument("--data", required=True, help="AVUIE_2 folder with train and test splits")
+    transfer.add_argument("--out", required=True, help="folder for the runs and transfer.csv/.md/.png")
+    transfer.add_argument("--config", default="cpu_tiny", help="training config file or preset (default cpu_tiny)")
+    transfer.add_argument("--methods", nargs="+", default=["lora", "ilora"], choices=["lora", "ilora"])
+    transfer.add_argument("--batch-size", type=int, default=4, help="evaluation batch size")
+    transfer.add_argument("--max-new-tokens", type=int, default=64)
+    transfer.add_argument("--max-eval-samples", type=int, help="evaluate only the first N test samples per task")
+    transfer.add_argument("overrides", nargs="*", help="training overrides key=value (e.g. max_steps=50)")
+    transfer.set_defaults(run=_transfer)
+
+    router = commands.add_parser("router-map", help="per-task mean I-LoRA router weights as heatmap PNGs")
+    router.add_argument("adapter", help="an I-LoRA adapter folder (crab-plus train output)")
+    router.add_argument("--data", required=True, help="AVUIE_2 folder (or JSONL file)")
+    router.add_argument("--out", required=True, help="PNG path of the task x head map (e.g. map.png)")
+    router.add_argument("--split", default="test")
+    router.add_argument("--tasks", nargs="+")
+    router.add_argument("--max-samples-per-task", type=int, default=16)
+    router.add_argument("--batch-size", type=int, default=4)
+    router.set_defaults(run=_router_map)
+
+    ask = commands.add_parser("ask", help="answer one question about a clip")
+    ask.add_argument("video", help="video file (its own audio track is used unless --audio is given)")
+    ask.add_argument("--audio", help="a separate audio file")
+    which = ask.add_mutually_exclusive_group(required=True)
+    which.add_argument("--task", help="a task key (see docs/tasks.md), e.g. ave, ks, avqa")
+    which.add_argument("--question", help="a free-form question (answered with the QA task's template)")
+    ask.add_argument("--options", nargs="+", help="answer options, for tasks that take them")
+    ask.add_argument("--frame-idx", type=int, help="the second whose frame single-frame tasks look at")
+    ask.add_argument("--description", help="the referring expression (ref_avs)")
+    ask.add_argument("--model", help="a crab-plus model folder (default: the model shipped with the package)")
+    ask.add_argument("--max-new-tokens", type=int, default=512)
+    ask.add_argument("--json", action="store_true", help="print task, generated text and typed answer as JSON")
+    ask.set_defaults(run=_ask)
 
     convert = commands.add_parser("convert", help="convert released checkpoints to crab-plus folders")
     convert_kinds = convert.add_subparsers(dest="kind", metavar="KIND")

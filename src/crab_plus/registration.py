@@ -39,7 +39,23 @@ def register_peft_methods() -> None:
     register_ilora()
 
 
+PIPELINE_TASK = "audio-visual-understanding"
+
+
+def register_pipelines() -> None:
+    """pipeline("audio-visual-understanding") -> AudioVisualUnderstandingPipeline over AutoModelForMultimodalLM."""
+    from transformers.pipelines import PIPELINE_REGISTRY
+
+    from .pipelines import AudioVisualUnderstandingPipeline
+
+    if PIPELINE_TASK not in PIPELINE_REGISTRY.get_supported_tasks():
+        PIPELINE_REGISTRY.register_pipeline(
+            PIPELINE_TASK, pipeline_class=AudioVisualUnderstandingPipeline, pt_model=AutoModelForMultimodalLM
+        )
+
+
 def register_all() -> None:
     register_models()
     register_processor()
     register_peft_methods()
+    register_pipelines()

@@ -5,9 +5,12 @@
 >>> train = load_avuie("AVUIE_2", "train", media_root="AVUIE_2")        # doctest: +SKIP
 >>> mixture = mix_tasks(train.by_task(), strategy="temperature", temperature=2.0, seed=42)  # doctest: +SKIP
 >>> print(mixture.report)                                                # doctest: +SKIP
+>>> collator = CrabPlusCollator(processor, padding_side="right")         # doctest: +SKIP
+>>> batch = collator(mixture.samples[:4])  # input_ids, labels, media tensors, task_ids  # doctest: +SKIP
 """
 
 from .avuie import load_avuie
+from .collator import CrabPlusCollator
 from .hf import sample_from_row, to_hf_dataset
 from .jsonl import load_jsonl, sample_from_record, sample_to_record, validate, write_jsonl
 from .mixture import Mixture, MixtureReport, mix_tasks
@@ -16,6 +19,7 @@ from .report import LoadReport, LoadResult, Problem
 from .sample import Sample
 
 __all__ = [
+    "CrabPlusCollator",
     "LoadReport",
     "LoadResult",
     "Mixture",

@@ -21,10 +21,11 @@ PRIMARY_KEYS: dict[str, tuple[str, bool]] = {
 }
 
 
-def primary_score(metric_name: str, result: Mapping[str, float]) -> float:
-    """The headline number of a metric result (e.g. accuracy, AVVP Type@AV segment F1, S4 mIoU)."""
+def primary_score(metric_name: str, result: Mapping[str, float]) -> float | None:
+    """The headline number of a metric result (e.g. accuracy, AVVP Type@AV segment F1, S4 mIoU); None when the
+    result lacks it (e.g. Ref-AVS evaluated on its null split only)."""
     key, _ = PRIMARY_KEYS[metric_name]
-    return float(result[key])
+    return float(result[key]) if key in result else None
 
 
 def higher_is_better(metric_name: str) -> bool:

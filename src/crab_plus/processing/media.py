@@ -10,7 +10,6 @@ padding is trimmed to the stream's duration.
 
 from __future__ import annotations
 
-import bisect
 import io
 import os
 import warnings
@@ -93,7 +92,6 @@ class Video:
             self.close()
             raise MediaError(f"{self.name}: has no video stream (audio-only input cannot be used for a video task).")
         stream = self.container.streams.video[0]
-        stream.codec_context.thread_type = "AUTO"  # frame threads (settable only before the first decode)
         self.stream = stream
         self.fps = float(stream.average_rate or stream.guessed_rate or 25)
         self.duration = _stream_seconds(stream, self.container)
@@ -120,23 +118,24 @@ class Video:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def frames_at(self, times: list[float], size: int | None = None) -> list[np.ndarray]:
-        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied.
-
-        size: scale each decoded frame straight to ``size`` x ``size`` in FFmpeg's scaler (bicubic), which is
-        much cheaper than converting the full frame to RGB first; frame arrays are returned unscaled."""
+    def frames_at(self, times: list[float], size: tuple[int, int] | None = None) -> list[np.ndarray]:
+        """The frame shown at each time (seconds) as (H, W, 3) uint8, rotation applied; ``size`` (height, width)
+        resizes while converting (bicubic; FFmpeg's swscale for decoded video, PIL for frame arrays)."""
         if self.container is None:
             last = len(self._frames) - 1
-            return [self._frames[min(max(int(t * self.fps), 0), last)] for t in times]
+            picked = [self._frames[min(max(int(t * self.fps + 1e-6), 0), last)] for t in times]
+            return [_resized(f, size) for f in picked]
         order = np.argsort(times)
         result: list[np.ndarray | None] = [None] * len(times)
-        decoder = _SeekingDecoder(self.container, self.stream, self.name)
+        decoder = _SeekingDecoder(self.container, self.stream, self.name, self.fps)
         for index in order:
             result[index] = _to_rgb(decoder.frame_at(float(times[index])), size)
+        self.decoded_frames = getattr(self, "decoded_frames", 0) + decoder.decoded
         return result  # type: ignore[return-value]
 
     def audio(self, sampling_rate: int = SAMPLING_RATE, until: float | None = None) -> np.ndarray | None:
-        """The container's own audio track (first audio stream) as mono float32, or None when it has none."""
+        """The container's own audio track (first audio stream) as mono float32, or None when it has none;
+        ``until``: stop decoding after that many seconds."""
         if self.container is None or not self.container.streams.audio:
             return None
         return decode_audio_stream(self.source, sampling_rate, self.limits, until=until)
@@ -161,79 +160,72 @@ def _stream_seconds(stream, container) -> float:
 
 
 class _SeekingDecoder:
-    """Decodes forward to each requested time (ascending), seeking only when that skips frames.
+    """Decodes the frames shown at ascending times without decoding the whole stream.
 
-    Seeking: with the container's keyframe index (mp4/mov always, mkv/webm when their cues are read) it seeks
-    exactly when a keyframe lies between the current frame and the requested time; otherwise the running decode
-    goes on. Without an index it seeks when the requested time is more than ``UNINDEXED_REUSE_SECONDS`` ahead.
-    Skipping: packets more than ``skip_margin`` seconds before the requested time are decoded without their
-    non-reference frames (B-frames nothing depends on, which cannot be the frame shown at that time). If the
-    frame found lies that far back (a variable-rate gap, or the end of a short clip), the time is decoded again
-    without skipping, so the result is always the exact frame. FFmpeg decodes with frame threads."""
+    * Seeks only when the container's index has a keyframe between the decoding position and the next time
+      (decoding forward from there is cheaper than from the current position); otherwise decodes on.
+    * Far (more than ``lead`` seconds) before a requested time, non-reference frames are skipped
+      (``skip_frame="NONREF"``): no later frame is predicted from them, so the frames that are returned are
+      bit-identical to a full decode. Near the requested time every frame is decoded. If the frame found lies
+      further back than ``lead`` (a variable-frame-rate gap, or past the end of the stream) a skipped frame may
+      be the one shown, so that time is decoded again with nothing skipped.
+    """
 
-    UNINDEXED_REUSE_SECONDS = 2.0
-
-    def __init__(self, container, stream, name: str):
+    def __init__(self, container, stream, name: str, fps: float):
         self.container, self.stream, self.name = container, stream, name
-        self.keyframes = _keyframe_seconds(stream)  # ascending seconds, empty when the index is unknown
-        self.skip_margin = max(0.25, 3.0 / float(stream.average_rate or 25))
-        self.target, self.exact, self.skipped = 0.0, False, False
-        self.frames = iter(())  # the running decode
+        self.start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        self.keyframes = _keyframe_seconds(stream, self.start)
+        self.lead = max(0.5, 16 / fps) if fps > 0 else 1.0  # > the decoder's reorder + threading delay
+        self.frames = None  # the running decode
         self.previous = None  # the last frame shown at or before the current time
         self.pending = None  # a frame already decoded past the current time
+        self.decoded = 0
+        self.exact, self.skipped = False, False  # exact: skip nothing; skipped: NONREF used since the seek
 
-    def _must_seek(self, seconds: float) -> bool:
-        if self.previous is None:
-            return True
-        current = float(self.previous.time or 0.0)
-        if seconds < current:
-            return True
-        if self.keyframes:
-            return self.keyframes[max(bisect.bisect_right(self.keyframes, seconds) - 1, 0)] > current
-        return seconds > current + self.UNINDEXED_REUSE_SECONDS
+    def _time(self, frame) -> float:
+        return float(frame.time or 0.0) - self.start
 
     def _seek(self, seconds: float) -> None:
-        offset = int(max(seconds, 0.0) / self.stream.time_base) + (self.stream.start_time or 0)
+        offset = int(max(seconds + self.start, 0.0) / self.stream.time_base)
         self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
-        self.frames, self.previous, self.pending, self.skipped = self._decode(), None, None, False
+        self.frames, self.previous, self.pending = self.container.decode(self.stream), None, None
+        self.skipped = False
 
-    def _decode(self):
-        """Frames from the current demux position, non-reference frames skipped well before ``self.target``."""
-        context, base = self.stream.codec_context, self.stream.time_base
-        for packet in self.container.demux(self.stream):
-            if packet.pts is not None:
-                early = not self.exact and float(packet.pts * base) < self.target - self.skip_margin
-                context.skip_frame = "NONREF" if early else "DEFAULT"
-                self.skipped = self.skipped or early
-            yield from packet.decode()
-
-    def _next(self):
+    def _next(self, seconds: float):
         import av
 
         if self.pending is not None:
             frame, self.pending = self.pending, None
             return frame
+        position = -1.0 if self.previous is None else self._time(self.previous)
+        skip = not self.exact and position < seconds - self.lead
+        self.stream.codec_context.skip_frame = "NONREF" if skip else "DEFAULT"
+        self.skipped = self.skipped or skip
         try:
-            return next(self.frames, None)
+            frame = next(self.frames, None)
         except av.error.FFmpegError as error:
             raise MediaError(f"{self.name}: the video is corrupt or truncated ({error}).") from None
+        self.decoded += frame is not None
+        return frame
 
     def frame_at(self, seconds: float):
-        """The decoded frame (an ``av.VideoFrame``) shown at ``seconds``; past the end, the last frame."""
-        self.target = seconds
-        if self._must_seek(seconds):
+        newest = self.pending if self.pending is not None else self.previous
+        position = -np.inf if newest is None else self._time(newest)
+        if self.frames is None or any(position < k <= seconds for k in self.keyframes):
             self._seek(seconds)
         self._decode_to(seconds)
-        if self.skipped and float(self.previous.time or 0.0) < seconds - self.skip_margin:
-            self.exact = True  # a skipped frame may be the one shown: decode this time again, skipping nothing
-            self._seek(seconds)
-            self._decode_to(seconds)
-            self.exact = False
-        return self.previous
+        if self.skipped and self._time(self.previous) < seconds - self.lead:
+            self.exact = True  # a skipped non-reference frame may be the one shown: decode again, skipping nothing
+            try:
+                self._seek(seconds)
+                self._decode_to(seconds)
+            finally:
+                self.exact = False
+        return self.previous  # past the end of the stream: the last frame
 
     def _decode_to(self, seconds: float) -> None:
-        while (frame := self._next()) is not None:
-            if float(frame.time or 0.0) > seconds + 1e-6 and self.previous is not None:
+        while (frame := self._next(seconds)) is not None:
+            if self._time(frame) > seconds + 1e-6 and self.previous is not None:
                 self.pending = frame  # starts after `seconds`: the previous frame is the one shown
                 break
             self.previous = frame
@@ -241,21 +233,31 @@ class _SeekingDecoder:
             raise MediaError(f"{self.name}: no frame could be decoded (corrupt or truncated video).")
 
 
-def _keyframe_seconds(stream) -> list[float]:
-    """Times (seconds) of the keyframes in the container's index, ascending; [] when there is no index."""
-    entries = getattr(stream, "index_entries", None)
-    if entries is None or stream.time_base is None:
+def _keyframe_seconds(stream, start: float) -> list[float]:
+    """Seconds of the keyframes in the container's index (empty when the container has none: never seek)."""
+    try:
+        return sorted(float(e.timestamp * stream.time_base) - start for e in stream.index_entries if e.is_keyframe)
+    except (AttributeError, TypeError):
         return []
-    return sorted(float(entry.timestamp * stream.time_base) for entry in entries if entry.is_keyframe)
 
 
-def _to_rgb(frame, size: int | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 of a decoded frame, turned upright by its rotation; ``size``: scaled to a square first."""
-    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-    if size is not None:  # squashing then turning a square equals turning then squashing
-        frame = frame.reformat(width=size, height=size, format="rgb24", interpolation="BICUBIC")
-    image = frame.to_ndarray(format="rgb24")
+def _to_rgb(frame, size: tuple[int, int] | None = None) -> np.ndarray:
+    """An av.VideoFrame -> (H, W, 3) uint8, turned upright, resized to ``size`` (height, width) if given."""
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360  # counter-clockwise degrees of the display matrix
+    if size is None:
+        image = frame.to_ndarray(format="rgb24")
+    else:
+        height, width = size if rotation in (0, 180) else size[::-1]
+        image = frame.reformat(width=width, height=height, format="rgb24", interpolation="BICUBIC").to_ndarray()
     return np.ascontiguousarray(np.rot90(image, k=rotation // 90)) if rotation else image
+
+
+def _resized(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    if size is None or image.shape[:2] == tuple(size):
+        return image
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.BICUBIC))
 
 
 def load_image(source: MediaSource) -> np.ndarray:
@@ -277,9 +279,11 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
                until: float | None = None) -> np.ndarray:
     """Any audio input -> (samples,) float32 mono at ``target_rate``.
 
+    ``until``: seconds after which decoding a container's track stops (the result may end there), so a policy
+    that reads the first seconds of a long clip does not decode all of it.
+
     ``source``: a float array (samples,) or (samples, channels) with its ``sampling_rate``; or a file/bytes/file
     object: soundfile formats (wav, flac, ogg, mp3) with soundfile, anything else (m4a, aac, mp4, mkv...) with PyAV.
-    ``until``: files are read only up to this many seconds.
     """
     if isinstance(source, np.ndarray):
         if sampling_rate is None:
@@ -294,8 +298,7 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
             info = soundfile.info(name)
             if info.duration > limits.max_seconds:
                 raise MediaError(f"{name}: lasts {info.duration:.0f} s, over the limit of {limits.max_seconds:.0f} s.")
-            frames = -1 if until is None else max(int(np.ceil(until * info.samplerate)), 1)
-            data, rate = soundfile.read(name, frames=frames, dtype="float32", always_2d=True)
+            data, rate = soundfile.read(name, dtype="float32", always_2d=True)
         except (RuntimeError, soundfile.LibsndfileError) as error:
             raise MediaError(f"{name}: not a readable audio file ({error}).") from None
         return _checked_audio(_to_mono(data), rate, target_rate, name)
@@ -304,10 +307,8 @@ def load_audio(source: MediaSource | np.ndarray, sampling_rate: int | None = Non
 
 def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
                         limits: MediaLimits = MediaLimits(), until: float | None = None) -> np.ndarray:
-    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration.
-
-    until: stop decoding once this many seconds are decoded (a policy that reads the first 10 s of a one-hour
-    file decodes 10 s)."""
+    """The first audio stream of a container, resampled to mono float32, trimmed to the stream's duration;
+    decoding stops once ``until`` seconds are decoded (None: the whole track)."""
     import av
 
     name = describe(source)
@@ -323,14 +324,13 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
         if seconds > limits.max_seconds:
             raise MediaError(f"{name}: the audio lasts {seconds:.0f} s, over the limit of {limits.max_seconds:.0f} s.")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
-        chunks = []
+        chunks, needed, decoded = [], None if until is None else int(until * target_rate) + target_rate // 10, 0
         try:
-            decoded = 0
             for frame in container.decode(stream):
-                for piece in resampler.resample(frame):
-                    chunks.append(piece.to_ndarray().reshape(-1))
+                for resampled in resampler.resample(frame):
+                    chunks.append(resampled.to_ndarray().reshape(-1))
                     decoded += len(chunks[-1])
-                if until is not None and decoded >= until * target_rate:
+                if needed is not None and decoded >= needed:
                     break
             chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
         except av.error.FFmpegError as error:
@@ -340,8 +340,6 @@ def decode_audio_stream(source: MediaSource, target_rate: int = SAMPLING_RATE,
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if seconds > 0:
         audio = audio[: int(round(seconds * target_rate))]  # AAC encoder padding beyond the stream's duration
-    if until is not None:
-        audio = audio[: max(int(round(until * target_rate)), 1)]
     return _checked_audio(audio, target_rate, target_rate, name)
 
 

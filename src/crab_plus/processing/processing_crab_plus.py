@@ -24,6 +24,7 @@ from transformers import BatchFeature, ProcessorMixin
 
 from ..errors import MediaError, TaskError
 from . import media as media_io
+from .patches import video_patches
 
 SYSTEM_PROMPT = ("You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
                  "auditory and visual inputs, as well as generating text and speech.")
@@ -90,11 +91,13 @@ class CrabPlusProcessor(ProcessorMixin):
         """-> (frames (list of (H, W, 3)) or one image, clip duration, seconds between sampled frames)."""
         if task.visual_kind == "image" and media_io.is_image(videos[0]):
             return media_io.load_image(videos[0]), None, 1.0
+        if task.visual_kind == "image" and _is_picture(videos[0]):  # an (H, W, 3) array or a PIL image
+            return videos[0], None, 1.0
         frames, duration, step = [], None, 1.0
         for source in videos:
             with media_io.Video(source, fps=video_fps, limits=limits) as clip:
-                times = task.policy.frame_times(clip.duration, frame_idx)
-                frames.extend(clip.frames_at(times, size=self.frame_size))
+                times = _named(clip.name, task.policy.frame_times, clip.duration, frame_idx)
+                frames.extend(clip.frames_at(times, size=(self.frame_size, self.frame_size)))
                 duration = clip.duration if duration is None else duration
                 step = (times[1] - times[0]) if len(times) > 1 else 1.0
         if task.visual_kind == "image":
@@ -108,22 +111,22 @@ class CrabPlusProcessor(ProcessorMixin):
         pieces = []
         for source in sources:
             name = media_io.describe(source) if not isinstance(source, np.ndarray) else "audio array"
-            windows = None
             try:
                 if audios is None and media_io.is_image(source):
                     raise MediaError(f"{name} is an image: pass the audio separately (audio=<file>).")
                 if audios is None and isinstance(source, np.ndarray):
                     raise MediaError("a frame array has no audio track: pass audio=<file or array>.")
-                # the video's own track: its windows are known before decoding, so decode only up to the last
-                windows = policy.audio_windows(duration, frame_idx) if audios is None and duration else None
-                until = max(end for _, end in windows) if windows else None
+                # the clip's own track: decode only up to the last window the policy reads
+                until = (max(end for _, end in _named(name, policy.audio_windows, duration, frame_idx))
+                         if audios is None and duration is not None else None)
                 sound = media_io.load_audio(source, sampling_rate, limits=limits, until=until)
             except MediaError as error:
                 if not allow_silent or "no audio track" not in str(error):
                     raise
                 sound = media_io.silence(policy.total_audio_seconds, name)
-            if windows is None:
-                windows = policy.audio_windows(len(sound) / media_io.SAMPLING_RATE, frame_idx)
+            seconds = len(sound) / media_io.SAMPLING_RATE
+            clip_seconds = duration if audios is None and duration is not None else seconds
+            windows = _named(name, policy.audio_windows, clip_seconds, frame_idx)
             pieces.append(media_io.audio_windows(sound, windows))
         return np.concatenate(pieces)
 
@@ -202,19 +205,16 @@ class CrabPlusProcessor(ProcessorMixin):
     def video_patches(self, frames) -> tuple[np.ndarray, tuple[int, int, int]]:
         """Frames -> Qwen2.5-Omni video patch rows (grid_t * grid_h * grid_w, 3 * tps * patch**2) and the grid.
 
-        A frame count that is not a multiple of the temporal patch size repeats the last frame."""
+        Frames already ``frame_size`` square (prepare() decodes them so) skip PIL. A frame count that is not a
+        multiple of the temporal patch size repeats the last frame."""
+        size = (self.frame_size, self.frame_size)
+        square = [f if isinstance(f, np.ndarray) and f.shape[:2] == size and f.dtype == np.uint8
+                  else np.asarray(self._square(f)) for f in frames]
         ip = self.image_processor
-        patch, tps, merge = ip.patch_size, ip.temporal_patch_size, ip.merge_size
-        pixels = np.stack([np.asarray(self._square(f), dtype=np.float32) for f in frames])  # (T, H, W, 3)
-        if len(pixels) % tps:
-            pixels = np.concatenate([pixels, np.repeat(pixels[-1:], tps - len(pixels) % tps, axis=0)])
-        mean, std = np.asarray(ip.image_mean, np.float32), np.asarray(ip.image_std, np.float32)
-        pixels = ((pixels * ip.rescale_factor - mean) / std).transpose(0, 3, 1, 2)  # (T, 3, H, W)
-        grid_t, grid_h, grid_w = len(pixels) // tps, self.frame_size // patch, self.frame_size // patch
-        # Qwen2-VL patch order: temporal pairs, then 2x2 merge windows, then patches inside them.
-        patches = pixels.reshape(grid_t, tps, 3, grid_h // merge, merge, patch, grid_w // merge, merge, patch)
-        patches = patches.transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
-        return patches.reshape(grid_t * grid_h * grid_w, 3 * tps * patch * patch), (grid_t, grid_h, grid_w)
+        rows, grid = video_patches(np.stack(square), mean=ip.image_mean, std=ip.image_std, patch_size=ip.patch_size,
+                                   temporal_patch_size=ip.temporal_patch_size, merge_size=ip.merge_size,
+                                   rescale=ip.rescale_factor)
+        return rows, tuple(int(g) for g in grid)
 
     def _expand(self, text: str, counts: dict[str, list[int]]) -> str:
         """Each placeholder -> as many copies as its media item has features; a count mismatch is an error."""
@@ -279,11 +279,58 @@ class CrabPlusProcessor(ProcessorMixin):
         """The typed answer of generated ``text`` for ``task`` (Unparsed when it does not parse)."""
         return _task(task).parse(text)
 
+    def apply_chat_template(self, conversation, chat_template=None, **kwargs):
+        """Render messages with the saved (Qwen2.5-Omni) chat template. With ``tokenize=True`` the media the
+        messages name (``{"type": "video", "video": path}``, ``"image"``, ``"audio"``; paths, bytes or arrays) are
+        decoded with crab_plus' own PyAV/soundfile code (videos: ``num_frames`` uniform frames, default 10) and the
+        result of ``__call__`` is returned, as in transformers."""
+        if not kwargs.pop("tokenize", False):
+            return super().apply_chat_template(conversation, chat_template=chat_template, **kwargs)
+        kwargs.pop("return_dict", None)
+        num_frames = int(kwargs.pop("num_frames", 10))
+        return_tensors = kwargs.pop("return_tensors", "pt")
+        limits = kwargs.pop("limits", media_io.MediaLimits())
+        text = super().apply_chat_template(conversation, chat_template=chat_template, tokenize=False, **kwargs)
+        conversations = conversation if conversation and isinstance(conversation[0], list) else [conversation]
+        media: dict[str, list] = {"video": [], "image": [], "audio": []}
+        for message in (m for messages in conversations for m in messages):
+            for item in message["content"] if isinstance(message.get("content"), list) else []:
+                kind = item.get("type")
+                if kind in media:
+                    source = item.get(kind, item.get("path", item.get("url")))
+                    if source is None:
+                        raise MediaError(f"a {kind!r} item of the conversation names no {kind}: add '{kind}': <path>.")
+                    media[kind].append(source)
+        videos, seconds_per_frame = [], 1.0
+        for source in media["video"]:
+            with media_io.Video(source, limits=limits) as clip:
+                times = ((np.arange(num_frames) + 0.5) * clip.duration / num_frames).tolist()
+                videos.append(clip.frames_at(times, size=(self.frame_size, self.frame_size)))
+                seconds_per_frame = clip.duration / num_frames
+        images = [media_io.load_image(s) if isinstance(s, (str, bytes)) or hasattr(s, "read") else s
+                  for s in media["image"]]
+        audio = [s if isinstance(s, np.ndarray) else media_io.load_audio(s, limits=limits) for s in media["audio"]]
+        texts = text if isinstance(text, list) else [text]
+        return self(text=texts if len(texts) > 1 else texts[0], videos=videos or None, images=images or None,
+                    audio=audio or None, return_tensors=return_tensors, video_seconds_per_frame=seconds_per_frame)
+
     def batch_decode(self, *args, **kwargs):
         return self.tokenizer.batch_decode(*args, **kwargs)
 
     def decode(self, *args, **kwargs):
         return self.tokenizer.decode(*args, **kwargs)
+
+
+def _is_picture(value) -> bool:
+    return isinstance(value, Image.Image) or (isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[-1] == 3)
+
+
+def _named(name: str, policy_method, *args):
+    """Call a MediaPolicy method; its MediaError (e.g. frame_idx outside the clip) names the input."""
+    try:
+        return policy_method(*args)
+    except MediaError as error:
+        raise MediaError(f"{name}: {error}") from None
 
 
 @contextmanager

@@ -8,6 +8,7 @@ instead of raising. Formatters write the release format (the structured part onl
 
 from __future__ import annotations
 
+import math
 import re
 
 from .answers import AVVPEvents, BoxPoints, Caption, Choice, Label, RefAVSAnswer, TimedEvent, TimedEvents, Unparsed
@@ -125,6 +126,8 @@ def _events_from(matches, text: str) -> list[TimedEvent] | Unparsed:
         if not label:
             return Unparsed(text, f"a time range without an event name near {m.group(0)!r}")
         start, end = float(m.group("start")), float(m.group("end"))
+        if not (math.isfinite(start) and math.isfinite(end)):
+            return Unparsed(text, f"event {label!r} has a time out of range near {m.group(0)[:80]!r}")
         if end < start:
             return Unparsed(text, f"event {label!r} ends ({end:g} s) before it starts ({start:g} s)")
         events.append(TimedEvent(label, start, end))
@@ -218,17 +221,20 @@ _LABEL_BEFORE_BOX = re.compile(rf"\bis\s+(?P<label>[^.\n\[\]<>]{{1,{MAX_LABEL}}}
                                re.IGNORECASE)
 
 
-def find_box_points(text: str) -> BoxPoints | None:
+def find_box_points(text: str) -> BoxPoints | Unparsed | None:
     """The last box (``[x1,y1,x2,y2]`` or ``<obj>(x1,y1)(x2,y2)</obj>``), up to 3 points after it, the label
-    before it; None when there is no box."""
+    before it; None when there is no box, Unparsed when a coordinate overflows (``1e400``)."""
     boxes = list(_BOX.finditer(text)) + list(_OBJ.finditer(text))
     if not boxes:
         return None
     box = max(boxes, key=lambda m: m.end())
     points = tuple((float(x), float(y)) for x, y in (m.groups() for m in _POINT.finditer(text, box.end())))[:3]
+    coordinates = tuple(float(v) for v in box.groups())
+    if not all(math.isfinite(v) for v in coordinates + sum(points, ())):
+        return Unparsed(text, f"a coordinate out of range in the box {box.group(0)[:80]!r} or its points")
     named = _LABEL_BEFORE_BOX.search(text[: box.start()])
     label = _clean_label(named.group("label")) if named else None
-    return BoxPoints(label or None, tuple(float(v) for v in box.groups()), points)
+    return BoxPoints(label or None, coordinates, points)
 
 
 def parse_box_points(text: str) -> BoxPoints | Unparsed:
@@ -273,7 +279,7 @@ def parse_ref_avs(text: str) -> RefAVSAnswer | Unparsed:
     if target is None:
         why = "says true but gives no box" if said else "no <answer>true|false</answer> and no box"
         return Unparsed(text, why)
-    return RefAVSAnswer(True, target)
+    return target if isinstance(target, Unparsed) else RefAVSAnswer(True, target)
 
 
 def format_ref_avs(answer: RefAVSAnswer) -> str:

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ...errors import ConfigError, MediaError, TaskError
+from ...errors import ConfigError, TaskError
 from .annotate import target_text
 from .example import Example, Media
 from .recipes import RECIPES
@@ -35,7 +35,8 @@ class SynthReport:
     root: str                                                  # the AVUIE_2 folder
     counts: dict[str, dict[str, int]] = field(default_factory=dict)     # task -> split -> records
     conflicts: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> split -> conflict records
-    seconds: float = 0.0
+    seconds: float = 0.0       # wall-clock time
+    cpu_seconds: float = 0.0   # CPU time of this process (independent of other load on the machine)
 
     @property
     def clips(self) -> int:
@@ -50,8 +51,9 @@ class SynthReport:
         for task, splits in self.counts.items():
             conflict = sum(self.conflicts[task].values())
             lines.append(f"{task:<10} {splits.get('train', 0):>6} {splits.get('test', 0):>6} {conflict:>9}")
-        lines.append(f"wrote {self.clips} samples in {self.seconds:.1f} s ({self.clips_per_second:.1f} clips/s) "
-                     f"to {self.root}")
+        per_cpu = self.clips / self.cpu_seconds if self.cpu_seconds > 0 else float("inf")
+        lines.append(f"wrote {self.clips} samples in {self.seconds:.1f} s: {self.clips_per_second:.1f} clips/s "
+                     f"({per_cpu:.1f} clips per CPU-second) to {self.root}")
         return "\n".join(lines)
 
 
@@ -71,14 +73,13 @@ def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[st
     fps: frame rate of the clips (MUSIC-AVQA-style 60 s clips use 1 fps).
     """
     keys = _check_arguments(n, tasks, test_fraction, size, fps)
-    _check_encoder(keys)
     from tqdm.auto import tqdm
 
     root = os.path.join(os.fspath(out), "AVUIE_2")
     report = SynthReport(root)
     sizes = split_sizes(n, test_fraction)
     writer = _MediaWriter(size, fps)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with tqdm(total=n * len(keys), desc="synth", unit="clip", disable=not progress) as bar:
         for key in keys:
             report.counts[key], report.conflicts[key] = {}, {}
@@ -95,6 +96,7 @@ def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[st
                 report.counts[key][split] = len(records)
                 report.conflicts[key][split] = sum(r["conflict"] for r in records)
     report.seconds = time.perf_counter() - start
+    report.cpu_seconds = time.process_time() - cpu_start
     return report
 
 
@@ -108,25 +110,12 @@ def _check_arguments(n: int, tasks, test_fraction: float, size: int, fps: float)
     if not 0.0 <= test_fraction < 1.0 or split_sizes(n, test_fraction)["train"] < 1:
         raise ConfigError(f"test fraction {test_fraction} leaves no training sample out of n={n}; use a fraction "
                           "in [0, 1) that keeps at least one training sample.")
-    if not 32 <= size <= 1024:
-        raise ConfigError(f"size must be between 32 and 1024 pixels, got {size}.")
+    if not 32 <= size <= 1024 or size % 2:
+        raise ConfigError(f"size must be an even number of pixels between 32 and 1024 (h264 needs even sides), "
+                          f"got {size}.")
     if not 0.5 <= fps <= 60:
         raise ConfigError(f"fps must be between 0.5 and 60, got {fps}.")
     return keys
-
-
-FRAME_TASKS = ("s4", "ms3", "arig", "ref_avs")  # png frames + wav only; every other task writes mp4 clips
-
-
-def _check_encoder(keys: list[str]) -> None:
-    """Fail before writing anything when mp4 clips are asked for and the project's media writer is missing."""
-    import importlib.util
-
-    clip_tasks = [k for k in keys if k not in FRAME_TASKS]
-    if clip_tasks and importlib.util.find_spec("crab_plus.processing.encode") is None:
-        raise MediaError(f"tasks {clip_tasks} write mp4 clips with crab_plus.processing.encode.write_video, which "
-                         f"this crab-plus does not have yet; generate only {', '.join(FRAME_TASKS)} for now "
-                         "(--tasks) or update crab-plus.")
 
 
 def _final_record(key: str, example: Example) -> dict:
@@ -186,9 +175,9 @@ def _write_mp4(path: str, frames: np.ndarray, fps: float, audio: np.ndarray | No
 
 
 def _write_wav(path: str, audio: np.ndarray) -> None:
-    import soundfile
+    from ...processing.encode import write_audio
 
-    soundfile.write(path, audio, SAMPLE_RATE, subtype="PCM_16")
+    write_audio(path, audio, SAMPLE_RATE, subtype="PCM_16")
 
 
 def _write_png(path: str, image: np.ndarray) -> None:

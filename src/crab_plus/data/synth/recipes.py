@@ -320,14 +320,20 @@ def ave(rng, split: str, index: int, size: int) -> Example:
 
 
 def avvp(rng, split: str, index: int, size: int) -> Example:
-    """Visual events (objects on screen) and audio events (sounds) listed separately: silent objects are
-    visual-only, off-screen sounds audio-only."""
+    """Visual events (objects on screen) and audio events (sounds) listed separately. Plain cases: every object
+    sounds exactly while on screen. Otherwise silent objects are visual-only, off-screen sounds audio-only, and
+    sounds need not last as long as their object is on screen."""
     vid = _vid(split, index)
     count = int(rng.integers(1, 3))
-    offscreen = int(rng.random() < 0.4)
-    sounding = int(rng.integers(0 if offscreen else 1, count + 1))
-    scene = _sounding_scene(rng, CLIP_SECONDS, count, sounding, offscreen=offscreen, min_len=2,
-                            visible_spans=True)
+    if rng.random() < 0.4:
+        scene = _sounding_scene(rng, CLIP_SECONDS, count, count, min_len=2, visible_spans=True)
+        scene = scene.with_objects(replace(o, sound=replace(o.sound, onset=o.visible[0], offset=o.visible[1]))
+                                   for o in scene.objects)
+    else:
+        offscreen = int(rng.random() < 0.4)
+        sounding = int(rng.integers(0 if offscreen else 1, count + 1))
+        scene = _sounding_scene(rng, CLIP_SECONDS, count, sounding, offscreen=offscreen, min_len=2,
+                                visible_spans=True)
     visual = sorted((o.shape, *on_screen_span(o, CLIP_SECONDS)) for o in scene.visible_objects())
     audio = sorted((o.shape, *sound_span(o)) for o in scene.sounding_objects())
     conflict = [e[0] for e in visual] != [e[0] for e in audio] or any(

@@ -6,6 +6,8 @@ colour (minus pixels of objects drawn later, which cover it). Masks, boxes and p
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .scene import COLOURS, Face, Scene, object_state
@@ -45,17 +47,20 @@ def shape_mask(shape: str, cx: float, cy: float, r: float, grid: Grid) -> np.nda
     raise ValueError(f"unknown shape {shape!r}")
 
 
-def _background(scene: Scene, grid: Grid) -> np.ndarray:
-    """(size, size, 3) float background: the scene colour with a soft vertical gradient."""
-    shade = 0.8 + 0.4 * grid.y[..., None]  # (size, size, 1)
-    return np.asarray(scene.background, np.float32)[None, None, :] * shade
+@lru_cache(maxsize=64)
+def _background_of(colour: tuple[int, int, int], size: int) -> np.ndarray:
+    """(size, size, 3) float32 background: the colour with a soft vertical gradient (read-only, cached)."""
+    shade = 0.8 + 0.4 * Grid.of(size).y[..., None]  # (size, size, 1)
+    image = np.asarray(colour, np.float32)[None, None, :] * shade
+    image.setflags(write=False)
+    return image
 
 
 def render_frame(scene: Scene, t: float, size: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """The frame at ``t`` seconds, (size, size, 3) uint8, and one boolean (size, size) mask per scene object
     (in ``scene.objects`` order; all False when the object is not on screen or fully covered)."""
     grid = Grid.of(size)
-    image = _background(scene, grid)
+    image = _background_of(tuple(scene.background), size).copy()
     if scene.face is not None:
         _draw_face(image, scene.face, grid)
     masks: list[np.ndarray] = []

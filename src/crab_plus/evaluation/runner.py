@@ -1,0 +1,226 @@
+"""``crab-plus evaluate``: generate on a test split, parse with the task registry, compute each task's metric.
+
+Flow: load model + processor -> load the split -> for each mode ("both", and "no_audio"/"no_video" when
+ablating) generate greedily in batches of one task (progress bar), appending to the predictions file -> parse
+-> metric inputs (``crab_plus.tasks.metric_inputs``) -> ``compute_task_metric`` -> metrics JSON + markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from ..errors import ConfigError, TaskError
+from .ablation import ABLATE_TO_MODE, ablate_batch
+from .predictions import PredictionStore, model_fingerprint
+from .scoring import modality_markdown, modality_table, score_task, segmentation_masks
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluationConfig:
+    model: str  # a crab-plus model folder, an adapter folder (crab-plus train output) or "tiny"
+    data: str  # the AVUIE_2 folder (or a JSONL file of samples)
+    out: str
+    split: str = "test"
+    tasks: list[str] | None = None
+    batch_size: int = 4
+    max_new_tokens: int = 512
+    predictions: str | None = None  # default: out/predictions.jsonl
+    ablate: list[str] = field(default_factory=list)  # "audio" and/or "video"
+    sam_model: str | None = None
+    media_root: str | None = None
+    max_samples_per_task: int | None = None
+
+    def __post_init__(self):
+        unknown = sorted(set(self.ablate) - set(ABLATE_TO_MODE))
+        if unknown:
+            raise ConfigError(f"--ablate {' '.join(unknown)}: use audio and/or video.")
+        if self.batch_size < 1:
+            raise ConfigError(f"--batch-size must be >= 1, got {self.batch_size}.")
+
+    @property
+    def modes(self) -> list[str]:
+        return ["both"] + [ABLATE_TO_MODE[a] for a in dict.fromkeys(self.ablate)]
+
+
+def load_model_for_inference(path: str):
+    """-> (model, processor). ``path``: a model folder, an adapter folder whose adapter_config.json names its
+    base model, or "tiny" (the tiny random model)."""
+    if path == "tiny":
+        from ..testing import tiny_crab_plus
+
+        model, processor = tiny_crab_plus(seed=0)
+        return model.eval(), processor
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ConfigError(f"model {path!r} is not a folder; give a crab-plus model or adapter folder.")
+    from transformers import AutoModelForMultimodalLM, AutoProcessor
+
+    adapter_config = folder / "adapter_config.json"
+    if adapter_config.is_file():
+        from peft import PeftModel
+
+        base = json.loads(adapter_config.read_text()).get("base_model_name_or_path")
+        if not base:
+            raise ConfigError(f"{adapter_config} does not name its base model (base_model_name_or_path).")
+        model = PeftModel.from_pretrained(AutoModelForMultimodalLM.from_pretrained(base), str(folder))
+        processor_folder = folder if (folder / "processor_config.json").is_file() else Path(base)
+        return model.eval(), AutoProcessor.from_pretrained(processor_folder)
+    return AutoModelForMultimodalLM.from_pretrained(str(folder)).eval(), AutoProcessor.from_pretrained(str(folder))
+
+
+def load_test_samples(config: EvaluationConfig) -> dict[str, list]:
+    """-> {task key: samples} of the split; every requested task must have samples."""
+    from ..data import load_avuie, load_jsonl
+    from ..tasks import get_task
+
+    for key in config.tasks or ():
+        get_task(key)  # unknown key -> TaskError listing the valid ones
+    path = Path(config.data)
+    if path.is_dir():
+        absent = [key for key in config.tasks or () if not (path / key / f"{config.split}.json").is_file()]
+        if absent:
+            raise TaskError(f"no {config.split} data for task(s) {', '.join(absent)} in {config.data} (no "
+                            f"{absent[0]}/{config.split}.json); leave them out of --tasks.")
+        loaded = load_avuie(path, config.split, tasks=config.tasks, media_root=config.media_root)
+    elif path.is_file():
+        loaded = load_jsonl(path, media_root=config.media_root)
+    else:
+        raise ConfigError(f"--data {config.data!r} is neither an AVUIE_2 folder nor a JSONL file.")
+    by_task: dict[str, list] = {}
+    for sample in loaded:
+        if config.tasks is None or sample.task in config.tasks:
+            by_task.setdefault(sample.task, []).append(sample)
+    missing = [key for key in config.tasks or () if key not in by_task]
+    if missing:
+        raise TaskError(f"no {config.split} data for task(s) {', '.join(missing)} in {config.data}; "
+                        f"tasks with {config.split} data: {', '.join(sorted(by_task)) or 'none'}.")
+    if not by_task:
+        raise ConfigError(f"the {config.split} split of {config.data} is empty: nothing to evaluate.")
+    if config.max_samples_per_task:
+        by_task = {k: v[: config.max_samples_per_task] for k, v in by_task.items()}
+    return {k: by_task[k] for k in sorted(by_task)}
+
+
+def task_id_order(model_path: str, by_task) -> list[str]:
+    """Task keys in the task-id order the model was trained with (``crab_plus_training.json`` of a
+    ``crab-plus train`` folder), then any other evaluated task. The I-LoRA "task" router needs the same ids."""
+    info = Path(model_path) / "crab_plus_training.json"
+    trained = json.loads(info.read_text())["task_keys"] if info.is_file() else []
+    return trained + [key for key in by_task if key not in trained]
+
+
+def sample_key(sample, index: int) -> str:
+    return str(sample.id) if sample.id is not None else str(index)
+
+
+@torch.no_grad()
+def generate_texts(model, collator, task_key: str, samples: Sequence, mode: str, store: PredictionStore,
+                   batch_size: int, max_new_tokens: int, progress=None) -> list[str]:
+    """Generated text of every sample (greedy), reusing what the predictions file already holds.
+
+    ``collator``: a left-padding ``CrabPlusCollator``; its ``task_ids`` go to I-LoRA's "task" router if any.
+    """
+    from ..training.routing import task_routing
+
+    processor = collator.processor
+    texts: dict[int, str] = {}
+    todo = []
+    for i, sample in enumerate(samples):
+        known = store.get(task_key, sample_key(sample, i), mode)
+        if known is not None:
+            texts[i] = known
+            if progress is not None:
+                progress.update(1)
+        else:
+            todo.append(i)
+    for start in range(0, len(todo), batch_size):
+        chunk = todo[start:start + batch_size]
+        batch = dict(collator([replace(samples[i], target=None) for i in chunk]))  # prompts only
+        task_ids = batch.pop("task_ids")
+        batch = ablate_batch(batch, mode, processor)
+        batch = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+        with task_routing(model, task_ids):
+            output = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False)
+        new_tokens = output[:, batch["input_ids"].shape[1]:]  # (B, generated) after the left-padded prompt
+        decoded = processor.batch_decode(new_tokens, skip_special_tokens=True)
+        store.add([{"task": task_key, "id": sample_key(samples[i], i), "mode": mode, "text": text}
+                   for i, text in zip(chunk, decoded)])
+        texts.update(zip(chunk, decoded))
+        if progress is not None:
+            progress.update(len(chunk))
+    return [texts[i] for i in range(len(samples))]
+
+
+def evaluate(config: EvaluationConfig) -> dict:
+    """Run the evaluation; writes predictions JSONL, metrics.json and metrics.md into ``config.out``.
+
+    Returns ``{"metrics": {mode: {task: result}}, "modality": {...} (with --ablate), "paths": {...}}``.
+    """
+    from tqdm.auto import tqdm
+
+    from ..data import CrabPlusCollator
+    from ..tasks import get_task
+    from ..tasks.metric_inputs import MASK_METRICS
+
+    by_task = load_test_samples(config)
+    for key in by_task:
+        if not get_task(key).evaluated:
+            raise TaskError(f"task {key!r} is train-only (no metric in the release); leave it out of --tasks.")
+    model, processor = load_model_for_inference(config.model)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = PredictionStore(config.predictions or out / "predictions.jsonl", model_fingerprint(model), config.model)
+    collator = CrabPlusCollator(processor, task_id_order(config.model, by_task), padding_side="left")
+    sam = None
+    if config.sam_model:
+        from .sam_masks import SamMaskPredictor
+
+        sam = SamMaskPredictor.from_pretrained(config.sam_model)
+    data_root = Path(config.data) if Path(config.data).is_dir() else Path(config.data).parent
+    mask_roots = [Path(config.media_root)] if config.media_root else []
+    mask_roots += [data_root, *(data_root / key for key in by_task)]
+    total = sum(len(v) for v in by_task.values()) * len(config.modes)
+    metrics: dict[str, dict[str, dict]] = {}
+    texts_by_mode: dict[str, dict[str, list[str]]] = {}
+    masks_by_mode: dict[str, dict[str, tuple]] = {}
+    with tqdm(total=total, desc="evaluate", unit="sample") as progress:
+        for mode in config.modes:
+            for key, samples in by_task.items():
+                progress.set_postfix(task=key, mode=mode)
+                texts = generate_texts(model, collator, key, samples, mode, store, config.batch_size,
+                                       config.max_new_tokens, progress)
+                texts_by_mode.setdefault(mode, {})[key] = texts
+                masks = references = None
+                if sam is not None:
+                    masks, references = segmentation_masks(sam, key, samples, texts, mask_roots)
+                elif get_task(key).metric in MASK_METRICS:
+                    raise TaskError(f"task {key!r} is scored on masks: give --sam-model PATH (a SAM-family model).")
+                masks_by_mode.setdefault(mode, {})[key] = (masks, references)
+                metrics.setdefault(mode, {})[key] = score_task(key, samples, texts, masks, references)
+    result = {"model": config.model, "split": config.split, "metrics": metrics}
+    if len(config.modes) > 1:
+        result["modality"] = modality_table(by_task, metrics, texts_by_mode, masks_by_mode)
+    paths = write_outputs(result, out)
+    result["paths"] = {k: str(v) for k, v in paths.items()} | {"predictions": str(store.path)}
+    return result
+
+
+def write_outputs(result: dict, out: Path) -> dict[str, Path]:
+    """metrics.json and metrics.md (one table per mode, plus the modality table when ablating)."""
+    from .report import metrics_markdown
+
+    paths = {"metrics": out / "metrics.json", "markdown": out / "metrics.md"}
+    paths["metrics"].write_text(json.dumps({k: v for k, v in result.items() if k != "paths"}, indent=2))
+    text = f"# Evaluation of {result['model']} ({result['split']} split)\n\n" + metrics_markdown(result["metrics"])
+    if "modality" in result:
+        text += "\n## Modality reliance\n\n" + modality_markdown(result["modality"])
+    paths["markdown"].write_text(text)
+    return paths

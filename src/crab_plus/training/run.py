@@ -1,0 +1,116 @@
+"""``run_training``: config file + overrides -> data, model, ``CrabPlusTrainer`` -> an adapter folder.
+
+The output folder holds what ``crab-plus evaluate`` and ``PeftModel.from_pretrained`` need: the adapter (or the
+full model for ``adapter: none``), the processor, ``crab_plus_training.json`` (task keys in task-id order, the
+parsed arguments) and the Trainer's ``checkpoint-*`` folders. ``model_name_or_path: tiny`` first writes the tiny
+random model to ``output_dir/base`` so that the adapter's base model is a real folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from ..errors import CheckpointError, ConfigError
+from .arguments import DataArguments, parse_train_arguments
+
+logger = logging.getLogger(__name__)
+TRAINING_INFO = "crab_plus_training.json"
+
+
+def load_training_samples(data_args: DataArguments, seed: int):
+    """-> (mixed samples, task keys in task-id order, mixture report)."""
+    from ..data import load_avuie, load_jsonl, mix_tasks
+
+    path = Path(data_args.annotations)
+    if path.is_dir():
+        loaded = load_avuie(path, data_args.split, tasks=data_args.tasks, media_root=data_args.media_root)
+    elif path.is_file():
+        loaded = load_jsonl(path, media_root=data_args.media_root)
+    else:
+        raise ConfigError(f"annotations={str(path)!r} is neither an AVUIE_2 folder nor a JSONL file.")
+    by_task: dict[str, list] = {}
+    for sample in loaded:
+        if data_args.tasks is None or sample.task in data_args.tasks:
+            by_task.setdefault(sample.task, []).append(sample)
+    if not by_task:
+        raise ConfigError(f"no {data_args.split} samples found in {path} for tasks {data_args.tasks or 'any'}.")
+    missing = sorted(set(data_args.tasks or ()) - set(by_task))
+    if missing:
+        raise ConfigError(f"no {data_args.split} samples for task(s) {', '.join(missing)} in {path}.")
+    task_keys = sorted(by_task)
+    mixture = mix_tasks({k: by_task[k] for k in task_keys}, strategy=data_args.mixture,
+                        temperature=data_args.mixture_temperature, caps=data_args.max_samples_per_task, seed=seed)
+    return mixture.samples, task_keys, mixture.report
+
+
+def _materialise_tiny(output_dir: Path, seed: int, main_process_first) -> str:
+    """Write the tiny random model + processor to ``output_dir/base`` once (main process first) -> its path."""
+    base = output_dir / "base"
+    with main_process_first():
+        if not (base / "config.json").is_file():
+            from ..testing import tiny_crab_plus
+
+            model, processor = tiny_crab_plus(seed=seed)
+            model.save_pretrained(base)
+            processor.save_pretrained(base)
+    return str(base)
+
+
+def run_training(config=None, overrides: list[str] | None = None, *, resume: bool = False, callbacks=None):
+    """Train as configured; returns the ``CrabPlusTrainer`` after training (its ``state`` holds the logs).
+
+    ``resume``: continue from the last ``checkpoint-*`` in ``output_dir`` (the data order continues exactly
+    where the checkpoint left it: the Trainer skips the batches it had already seen).
+    """
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from ..data import CrabPlusCollator
+    from .model import build_model_for_training
+    from .trainer import CrabPlusTrainer
+
+    model_args, data_args, adapter_args, training_args = parse_train_arguments(config, overrides)
+    output_dir = Path(training_args.output_dir)
+    checkpoint = None
+    if resume:
+        checkpoint = get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
+        if checkpoint is None:
+            raise CheckpointError(f"--resume: no checkpoint-* folder in {output_dir}; train without --resume, "
+                                  "or set save_strategy/save_steps so that checkpoints are written.")
+    samples, task_keys, mixture_report = load_training_samples(data_args, training_args.seed)
+    logger.info("training mixture:\n%s", mixture_report)
+    if model_args.model_name_or_path == "tiny":
+        model_args.model_name_or_path = _materialise_tiny(output_dir, 0, training_args.main_process_first)
+    model, processor = build_model_for_training(model_args, adapter_args, seed=training_args.seed,
+                                                task_keys=task_keys)
+    trainer = CrabPlusTrainer(
+        model=model, args=training_args, train_dataset=samples, processing_class=processor,
+        data_collator=CrabPlusCollator(processor, task_keys, padding_side="right"), task_keys=task_keys,
+        callbacks=callbacks,
+    )
+    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model()
+    if trainer.is_world_process_zero():
+        info = {"task_keys": task_keys, "model": asdict(model_args), "data": asdict(data_args),
+                "adapter": asdict(adapter_args), "mixture": mixture_report.as_dict()}
+        (output_dir / TRAINING_INFO).write_text(json.dumps(info, indent=2, default=str))
+    return trainer
+
+
+def overrides_from_cli(items: list[str]) -> list[str]:
+    """``["learning_rate=1e-3", "tasks=ave,ks", "--seed", "3"]`` -> HfArgumentParser argv (``--key value``)."""
+    argv = []
+    for item in items:
+        if item.startswith("--"):
+            argv.append(item)
+        elif "=" in item:
+            key, value = item.split("=", 1)
+            argv.append(f"--{key}")
+            argv.extend(value.split(",") if "," in value else [value])
+        elif argv:
+            argv.append(item)  # a value following a --key
+        else:
+            raise ConfigError(f"override {item!r} is not key=value (e.g. learning_rate=1e-3 or tasks=ave,ks).")
+    return argv
