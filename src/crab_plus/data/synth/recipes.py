@@ -30,7 +30,7 @@ AVQA_FPS = 1.0             # 60 frames are plenty for 10 uniformly sampled ones,
 AVQA_BLOCK = 6             # avqa sounds start and stop on multiples of 6 s, so each spans whole policy windows
 
 SPLIT_ID_BASE = {"train": 0, "test": 1_000_000}  # numeric question ids, unique over both splits
-Recipe = Callable[[np.random.Generator, str, int, int], Example]
+Recipe = Callable[[np.random.Generator, str, int, int], Example]  # (rng, split, index, frame size)
 
 
 def _vid(split: str, index: int) -> str:
@@ -356,7 +356,7 @@ def _frame_scene(rng, duration: int, count: int, sounding: int, *, full_sound: b
             return scene, frame_idx
 
 
-def _segmentation(rng, task: str, split: str, index: int, size: int, multi: bool) -> Example:
+def _segmentation(rng, split: str, index: int, size: int, multi: bool) -> Example:
     vid = _vid(split, index)
     count = int(rng.integers(1, 4))
     sounding = int(rng.integers(1, count + 1)) if multi else 1
@@ -381,11 +381,11 @@ def _segmentation(rng, task: str, split: str, index: int, size: int, multi: bool
 
 
 def s4(rng, split: str, index: int, size: int) -> Example:
-    return _segmentation(rng, "s4", split, index, size, multi=False)
+    return _segmentation(rng, split, index, size, multi=False)
 
 
 def ms3(rng, split: str, index: int, size: int) -> Example:
-    return _segmentation(rng, "ms3", split, index, size, multi=True)
+    return _segmentation(rng, split, index, size, multi=True)
 
 
 def arig(rng, split: str, index: int, size: int) -> Example:
@@ -484,7 +484,7 @@ def avcap(rng, split: str, index: int, size: int) -> Example:
     return Example(record, A.caption(text), "", "label_content", conflict, _clip_media(scene, vid))
 
 
-RECIPES: dict[str, Callable[..., Example]] = {
+RECIPES: dict[str, Recipe] = {
     "a2v": a2v, "v2a": v2a, "ks": ks, "cremad": cremad, "avqa": avqa, "avqa_thu": avqa_thu, "ave": ave,
     "avvp": avvp, "s4": s4, "ms3": ms3, "arig": arig, "ref_avs": ref_avs, "avcap": avcap,
 }
