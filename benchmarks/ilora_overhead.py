@@ -13,7 +13,6 @@ interleaved, ``--repeats`` rounds, and the median of each is compared. The last 
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -84,6 +83,12 @@ def saved_activation_bytes(model, batch) -> int:
     return total
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak RSS (VmHWM, Linux). Not ru_maxrss: that survives fork+exec and starts at the parent's."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
 def peak_rss_mib(kind: str, small: bool) -> float:
     """Peak resident memory (MiB) of a fresh process that builds ``kind`` and runs one training step."""
     command = [sys.executable, __file__, "--peak-of", kind] + (["--small"] if small else [])
@@ -102,7 +107,7 @@ def main() -> None:
     batch = {"input_ids": batch_ids, "labels": batch_ids}
     if args.peak_of:
         step(build(args.peak_of, args.small), batch)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # Linux: KiB
+        print(_peak_rss_kib() / 1024)
         return
     models = {kind: build(kind, args.small) for kind in ("lora", "ilora", "loop")}
     for model in models.values():

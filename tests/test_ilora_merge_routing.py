@@ -31,9 +31,13 @@ def test_single_head_merges_exactly_and_unmerge_restores():
 
 
 def test_several_heads_need_a_fixed_routing_to_merge():
-    model = _adapted()
+    model = _adapted(router="task", num_tasks=2, load_balance_weight=0.1)
     with pytest.raises(AdapterError, match="set_merge_routing"):
         model.merge_and_unload()
+    batch = llama_batch()
+    with torch.no_grad():  # the refused merge left the adapter, and its call hooks, working
+        loss = model(**batch, task_ids=torch.tensor([0, 1])).loss
+    assert model.base_model.last_load_balance_loss is not None and loss > 0
 
 
 def test_fixed_routing_merge_equals_the_adapter_with_that_routing():

@@ -101,6 +101,8 @@ def test_folders_from_another_method_or_with_missing_keys_are_refused(tmp_path):
     from peft import LoraConfig
     from safetensors.torch import save_file
 
+    get_peft_model(tiny_llama(), ILoraConfig(r=2, target_modules=["q_proj"])).save_pretrained(tmp_path / "one")
+
     get_peft_model(tiny_llama(), LoraConfig(r=2, target_modules=["q_proj"])).save_pretrained(tmp_path / "lora")
     with pytest.raises(AdapterError, match="LORA adapter, not I-LoRA"):
         load_ilora(tiny_llama(), tmp_path / "lora")
@@ -109,5 +111,10 @@ def test_folders_from_another_method_or_with_missing_keys_are_refused(tmp_path):
     save_file({k: v for k, v in weights.items() if "layers.1." not in k}, tmp_path / "cut" / "adapter_model.safetensors")
     with pytest.raises(AdapterError, match="lacks .* adapter weights"):
         load_ilora(tiny_llama(), tmp_path / "cut")
+    with pytest.raises(AdapterError, match="lacks 3 of the 6 adapter weights"):
+        PeftModel.from_pretrained(tiny_llama(), tmp_path / "cut")  # peft's own path is strict too
+    complete = PeftModel.from_pretrained(tiny_llama(), tmp_path / "one", adapter_name="one")
+    with pytest.raises(AdapterError, match="lacks"):
+        complete.load_adapter(tmp_path / "cut", adapter_name="cut")
     with pytest.raises(AdapterError, match="no adapter_config.json"):
         load_ilora(tiny_llama(), tmp_path)

@@ -1,7 +1,7 @@
 """Checked loading of I-LoRA adapter folders and conversion of the released ``finetune_weights.bin``.
 
-``load_ilora`` is ``PeftModel.from_pretrained`` plus the checks peft only warns about: the folder must hold an
-"ILORA" adapter, and every adapter weight the model expects must be in it.
+``load_ilora`` is ``PeftModel.from_pretrained`` plus a check that the folder holds an "ILORA" adapter (a LoRA
+folder would otherwise load as LoRA); missing adapter weights are refused by ``ILoraModel`` on every peft path.
 
 Release conversion: the Crab+ release stores, per adapted module of the Qwen2.5-Omni thinker,
 ``<module>.lora_A.weight`` (r, in), ``<module>.lora_B{i}.weight`` (out, r) for i = 0..N-1 and
@@ -45,22 +45,14 @@ def check_adapter_folder(folder: str | Path) -> dict:
 
 
 def load_ilora(model: nn.Module, folder: str | Path, adapter_name: str = "default", is_trainable: bool = False):
-    """``PeftModel.from_pretrained`` for an I-LoRA folder; AdapterError if any expected weight is missing."""
+    """``PeftModel.from_pretrained`` for an I-LoRA folder, after checking the folder holds an I-LoRA adapter.
+
+    Missing adapter weights raise AdapterError inside from_pretrained (``ILoraModel._remap_adapter_state_dict_for_load``).
+    """
     from peft import PeftModel
-    from safetensors import safe_open
 
     check_adapter_folder(folder)
-    with safe_open(str(Path(folder) / WEIGHTS_FILE), "pt") as weights:
-        saved = set(weights.keys())
-    peft_model = PeftModel.from_pretrained(model, str(folder), adapter_name=adapter_name, is_trainable=is_trainable)
-    suffix = f".{adapter_name}"
-    expected = {name.removesuffix(suffix) for name, _ in peft_model.named_parameters()
-                if ".ilora_" in name and name.endswith(suffix)}
-    missing = sorted(expected - saved)
-    if missing:
-        raise AdapterError(f"{folder} lacks {len(missing)} adapter weights the model expects, e.g. {missing[:3]}; "
-                           "was it saved from a model with other target_modules or another architecture?")
-    return peft_model
+    return PeftModel.from_pretrained(model, str(folder), adapter_name=adapter_name, is_trainable=is_trainable)
 
 
 @dataclass

@@ -67,6 +67,24 @@ class ILoraModel(BaseTuner):
             new_module.requires_grad_(False)  # an added adapter is not trainable until set active
         self._replace_module(parent, target_name, new_module, target)
 
+    @classmethod
+    def _remap_adapter_state_dict_for_load(cls, model: nn.Module, config, adapter_name: str,
+                                           state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """peft's key remapping, then refuse a checkpoint that lacks adapter weights (peft would only warn and
+        leave the missing A/B/router at their random or zero initial values)."""
+        remapped = super()._remap_adapter_state_dict_for_load(model, config, adapter_name, state_dict)
+        suffix = f".{adapter_name}"
+        expected = [key for key in model.state_dict() if f".{cls.prefix}" in key and key.endswith(suffix)]
+        missing = [key.removesuffix(suffix) for key in expected if key not in remapped]
+        if missing:
+            raise AdapterError(
+                f"the I-LoRA checkpoint for adapter {adapter_name!r} lacks {len(missing)} of the {len(expected)} "
+                f"adapter weights the model expects, e.g. {missing[:3]}; was it saved from a model with other "
+                "target_modules or another architecture, or cut short?"
+            )
+        return remapped
+
     def _unload_and_optionally_merge(self, *args: Any, **kwargs: Any):
-        remove_call_hooks(self.model)
-        return super()._unload_and_optionally_merge(*args, **kwargs)
+        unloaded = super()._unload_and_optionally_merge(*args, **kwargs)  # may raise (merge without a routing)
+        remove_call_hooks(self.model)  # only once the I-LoRA layers are gone
+        return unloaded
