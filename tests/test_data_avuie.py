@@ -194,3 +194,16 @@ def test_loaded_ground_truth_feeds_the_task_metrics(clean):
         assert scores and all(v == pytest.approx(1.0) for v in scores.values()), (key, result)
         scored += 1
     assert scored >= 12
+
+
+def test_a_record_without_its_answer_is_an_error_unless_the_answer_is_a_mask(tmp_path, clean):
+    for key, field in (("unav", "label_content"), ("avcap", "label_content"), ("ave", "label_content")):
+        record = {k: v for k, v in clean.records[key]["train"][0].items() if k not in (field, "event")}
+        os.makedirs(tmp_path / key)
+        (tmp_path / key / "train.json").write_text(json.dumps([record]))
+        with pytest.raises(AnnotationError, match="needs its answer") as info:
+            load_avuie(tmp_path, "train", tasks=[key], media_root=clean.root)
+        assert info.value.field == field
+    for key in ("s4", "ms3", "ref_avs"):  # test records: no target, ground truth is a mask elsewhere
+        sample = load_avuie(clean.root, "test", tasks=[key])[0]
+        assert sample.target is None and sample.ground_truth is None

@@ -157,11 +157,10 @@ class _SplitLoader:
         answer_text = self._answer_text(layout, record, where)
         target = read_field(record, layout.target, "str", required=False, **where)
         consumed.add(layout.target)
-        if target is MISSING and answer_text is None and layout.answer is not None:
-            raise AnnotationError(
-                f"missing both the target text {layout.target!r} and the answer field(s) "
-                f"{', '.join(layout.answer_fields)}; a record needs at least one of them.",
-                field=layout.target, **where)
+        if target is MISSING and answer_text is None and layout.answer_in_record:
+            answers = f" and the answer field(s) {', '.join(layout.answer_fields)}" if layout.answer else ""
+            raise AnnotationError(f"missing the target text {layout.target!r}{answers}; a record of this task "
+                                  "needs its answer.", field=layout.target, **where)
         target = None if target is MISSING else target
         sample_id = self._unique_id(key, layout, record, frame_idx, where)
         videos = [media(alternatives, "video") for alternatives in layout.videos]

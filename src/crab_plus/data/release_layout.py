@@ -38,6 +38,8 @@ class ReleaseLayout:
     frame_idx: fields giving the frame second (first present wins); ``frame_default`` computes it when all
         are absent (None: one of the fields is required).
     id_fields: fields that together identify a record (empty: the record's position is its id).
+    answer_in_record: False for tasks whose test ground truth is not in the annotation (masks: s4, ms3,
+        ref_avs), so a record may carry neither target nor answer; otherwise one of them is required.
     """
 
     videos: tuple[tuple[str, ...], ...] = (("video_path",),)
@@ -51,6 +53,7 @@ class ReleaseLayout:
     frame_idx: tuple[str, ...] = ()
     frame_default: Callable[[dict], int] | None = None
     id_fields: tuple[str, ...] = ()
+    answer_in_record: bool = True
 
     @property
     def answer_fields(self) -> tuple[str, ...]:
@@ -77,7 +80,7 @@ def _frame_from_image_name(record: dict) -> int:
 _FRAME_FIELD = (("image_path", "visual_path"),)
 _EMOTION = "<answer>{emotion}</answer>"
 _SEGMENTATION = ReleaseLayout(videos=_FRAME_FIELD, media_subdirs=False, target="label_content",
-                              id_fields=("vid", "uid"))
+                              id_fields=("vid", "uid"), answer_in_record=False)
 
 RELEASE_LAYOUTS: dict[str, ReleaseLayout] = {
     "a2v": ReleaseLayout(videos=(("video1_path",), ("video2_path",)), answer="<answer>{correct_video}</answer>"),
@@ -104,7 +107,7 @@ RELEASE_LAYOUTS: dict[str, ReleaseLayout] = {
         frame_idx=("frame_idx",), frame_default=_frame_from_image_name),
     "ref_avs": ReleaseLayout(videos=_FRAME_FIELD, media_subdirs=False, target="output",
                              description=("object", "description"), frame_idx=("frame_idx", "idx"),
-                             id_fields=("vid", "uid", "fid")),
+                             id_fields=("vid", "uid", "fid"), answer_in_record=False),
     "avcap": ReleaseLayout(target="label_content"),
 }
 
