@@ -30,6 +30,67 @@ def test_short_clip_repeats_its_last_frame_and_bytes_and_file_objects_work(tmp_p
         assert len(clip.frames_at([0.5])) == 1
 
 
+def _panning_clip(path, frames: int = 60, fps: float = 25, **codec) -> str:
+    """A textured field panning 1 px per frame: libx264 codes it with B-frames (IBBBP...)."""
+    from crab_plus.processing.encode import write_video
+
+    rng = np.random.default_rng(0)
+    field = np.repeat(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8), 4, axis=1)  # (48, 160, 3)
+    return write_video(path, np.stack([field[:, i:i + 64] for i in range(frames)]), fps, **codec)
+
+
+def _vfr_clip(path) -> str:
+    """The panning field at 25 fps with a 2 s gap after frame 19 (a B-frame then shown from 0.76 s to 2.8 s)."""
+    from fractions import Fraction
+
+    rng = np.random.default_rng(0)
+    field = np.repeat(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8), 4, axis=1)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 25)
+        for i in range(40):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(field[:, i:i + 64]), format="rgb24")
+            frame.pts, frame.time_base = (i if i < 20 else i + 50), Fraction(1, 25)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return str(path)
+
+
+def _shown_frames(path, times, size=None):
+    """The reference: decode every frame in order and take the last one starting at or before each time."""
+    with av.open(str(path)) as container:
+        decoded = [(float(f.time), f) for f in container.decode(video=0)]
+    picks = [[f for t, f in decoded if t <= time + 1e-6][-1] for time in times]
+    if size:
+        picks = [f.reformat(width=size, height=size, format="rgb24", interpolation="BICUBIC") for f in picks]
+    return [f.to_ndarray(format="rgb24") for f in picks]
+
+
+@pytest.mark.parametrize("keyframe_interval", [None, 0.5])
+def test_seeking_and_b_frame_skipping_return_exactly_the_frames_a_full_decode_shows(tmp_path, keyframe_interval):
+    path = _panning_clip(tmp_path / "pan.mp4", keyframe_interval=keyframe_interval)
+    with av.open(str(path)) as container:
+        assert 3 in {f.pict_type for f in container.decode(video=0)}  # B-frames, so skipping is exercised
+    times = [0.0, 0.33, 0.9, 0.95, 1.5, 2.2, 2.39, 5.0, 9.5]  # the last two: past the end (the last frame)
+    with Video(path) as clip:
+        got = clip.frames_at(times)
+        scaled = clip.frames_at(times[:4], size=(28, 28))
+    for frame, expected in zip(got, _shown_frames(path, times)):
+        np.testing.assert_array_equal(frame, expected)
+    for frame, expected in zip(scaled, _shown_frames(path, times[:4], size=28)):
+        np.testing.assert_array_equal(frame, expected)
+
+
+def test_a_skipped_frame_shown_across_a_variable_rate_gap_is_decoded_again(tmp_path):
+    path = _vfr_clip(tmp_path / "vfr.mp4")
+    times = [0.5, 2.5, 2.9]  # 2.5 s: inside the gap, the frame shown is the B-frame at 0.76 s
+    with Video(path) as clip:
+        got = clip.frames_at(times)
+    for frame, expected in zip(got, _shown_frames(path, times)):
+        np.testing.assert_array_equal(frame, expected)
+
+
 def test_frame_arrays_need_their_fps():
     frames = indexed_frames(2.0, 4)
     with Video(frames, fps=4) as clip:

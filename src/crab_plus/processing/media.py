@@ -166,7 +166,9 @@ class _SeekingDecoder:
       (decoding forward from there is cheaper than from the current position); otherwise decodes on.
     * Far (more than ``lead`` seconds) before a requested time, non-reference frames are skipped
       (``skip_frame="NONREF"``): no later frame is predicted from them, so the frames that are returned are
-      bit-identical to a full decode. Near the requested time every frame is decoded.
+      bit-identical to a full decode. Near the requested time every frame is decoded. If the frame found lies
+      further back than ``lead`` (a variable-frame-rate gap, or past the end of the stream) a skipped frame may
+      be the one shown, so that time is decoded again with nothing skipped.
     """
 
     def __init__(self, container, stream, name: str, fps: float):
@@ -178,6 +180,7 @@ class _SeekingDecoder:
         self.previous = None  # the last frame shown at or before the current time
         self.pending = None  # a frame already decoded past the current time
         self.decoded = 0
+        self.exact, self.skipped = False, False  # exact: skip nothing; skipped: NONREF used since the seek
 
     def _time(self, frame) -> float:
         return float(frame.time or 0.0) - self.start
@@ -186,6 +189,7 @@ class _SeekingDecoder:
         offset = int(max(seconds + self.start, 0.0) / self.stream.time_base)
         self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
         self.frames, self.previous, self.pending = self.container.decode(self.stream), None, None
+        self.skipped = False
 
     def _next(self, seconds: float):
         import av
@@ -194,7 +198,9 @@ class _SeekingDecoder:
             frame, self.pending = self.pending, None
             return frame
         position = -1.0 if self.previous is None else self._time(self.previous)
-        self.stream.codec_context.skip_frame = "NONREF" if position < seconds - self.lead else "DEFAULT"
+        skip = not self.exact and position < seconds - self.lead
+        self.stream.codec_context.skip_frame = "NONREF" if skip else "DEFAULT"
+        self.skipped = self.skipped or skip
         try:
             frame = next(self.frames, None)
         except av.error.FFmpegError as error:
@@ -207,6 +213,17 @@ class _SeekingDecoder:
         position = -np.inf if newest is None else self._time(newest)
         if self.frames is None or any(position < k <= seconds for k in self.keyframes):
             self._seek(seconds)
+        self._decode_to(seconds)
+        if self.skipped and self._time(self.previous) < seconds - self.lead:
+            self.exact = True  # a skipped non-reference frame may be the one shown: decode again, skipping nothing
+            try:
+                self._seek(seconds)
+                self._decode_to(seconds)
+            finally:
+                self.exact = False
+        return self.previous  # past the end of the stream: the last frame
+
+    def _decode_to(self, seconds: float) -> None:
         while (frame := self._next(seconds)) is not None:
             if self._time(frame) > seconds + 1e-6 and self.previous is not None:
                 self.pending = frame  # starts after `seconds`: the previous frame is the one shown
@@ -214,7 +231,6 @@ class _SeekingDecoder:
             self.previous = frame
         if self.previous is None:
             raise MediaError(f"{self.name}: no frame could be decoded (corrupt or truncated video).")
-        return self.previous  # past the end of the stream: the last frame
 
 
 def _keyframe_seconds(stream, start: float) -> list[float]:

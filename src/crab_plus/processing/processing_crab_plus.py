@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -186,8 +187,10 @@ class CrabPlusProcessor(ProcessorMixin):
         mels, masks = [], []
         for samples in audio:
             samples = np.asarray(samples, dtype=np.float32)
-            output = self.feature_extractor(samples, sampling_rate=media_io.SAMPLING_RATE, return_attention_mask=True,
-                                            padding="longest", truncation=False, return_tensors="np")
+            with _one_torch_thread():
+                output = self.feature_extractor(samples, sampling_rate=media_io.SAMPLING_RATE,
+                                                return_attention_mask=True, padding="longest", truncation=False,
+                                                return_tensors="np")
             mels.append(output["input_features"][0])  # (mel_bins, frames)
             masks.append(output["attention_mask"][0])
             counts.append(audio_token_count(int(output["attention_mask"][0].sum())))
@@ -328,6 +331,20 @@ def _named(name: str, policy_method, *args):
         return policy_method(*args)
     except MediaError as error:
         raise MediaError(f"{name}: {error}") from None
+
+
+@contextmanager
+def _one_torch_thread():
+    """Run the log-mel (a few small torch ops per clip) on one intra-op thread, then restore the setting.
+
+    More threads do not speed up a 10-60 s spectrogram, but when the cores are busy (DataLoader workers, other
+    jobs) their synchronisation made it ~15x slower in our measurements (benchmarks/processor_throughput.py)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _pad_row(row: torch.Tensor, length: int, fill: int, side: str) -> torch.Tensor:
