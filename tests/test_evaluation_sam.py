@@ -5,36 +5,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from transformers import Sam2Config, Sam2Model, SamConfig, SamModel
+from transformers import Sam2Model
 
 from crab_plus.evaluation.sam_masks import SamMaskPredictor
-
-
-def tiny_sam() -> SamModel:
-    torch.manual_seed(0)
-    return SamModel(SamConfig(
-        vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                           image_size=128, patch_size=16, output_channels=32, global_attn_indexes=[1], mlp_dim=64,
-                           window_size=4, num_pos_feats=16),
-        prompt_encoder_config=dict(hidden_size=32, image_size=128, patch_size=16, mask_input_channels=4),
-        mask_decoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_dim=64,
-                                 iou_head_hidden_dim=32),
-    ))
-
-
-def tiny_sam2() -> Sam2Model:
-    torch.manual_seed(0)
-    backbone = dict(model_type="sam2_hiera_det_model", hidden_size=16, num_attention_heads=1, image_size=[128, 128],
-                    blocks_per_stage=[1, 1, 2, 1], embed_dim_per_stage=[16, 32, 64, 128],
-                    num_attention_heads_per_stage=[1, 1, 1, 1], window_size_per_stage=[4, 4, 4, 4],
-                    global_attention_blocks=[3], window_positional_embedding_background_size=[2, 2])
-    return Sam2Model(Sam2Config(
-        vision_config=dict(backbone_config=backbone, backbone_channel_list=[128, 64, 32, 16], fpn_hidden_size=32,
-                           backbone_feature_sizes=[[32, 32], [16, 16], [8, 8]]),
-        prompt_encoder_config=dict(hidden_size=32, image_size=128, patch_size=16),
-        mask_decoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_dim=64,
-                                 iou_head_hidden_dim=32),
-    ))
+from crab_plus.testing import tiny_sam, tiny_sam2
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 import torch
-from transformers import SamConfig, SamModel
 
 from crab_plus.data import load_avuie
 from crab_plus.data.fixtures import write_avuie_fixture
 from crab_plus.evaluation.scoring import modality_table, score_task, segmentation_masks
 from crab_plus.evaluation.sam_masks import SamMaskPredictor
 from crab_plus.tasks import get_task
+from crab_plus.testing import tiny_sam
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +52,6 @@ def test_music_avqa_breakdown_by_question_type(fixture_samples):
     result = score_task("avqa", samples, texts)
     assert result["metric"] == "music_avqa_accuracy" and result["accuracy"] == pytest.approx(0.75)
     assert any(k.startswith("accuracy_") for k in result)
-
-
-def tiny_sam():
-    torch.manual_seed(0)
-    return SamModel(SamConfig(
-        vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                           image_size=128, patch_size=16, output_channels=32, global_attn_indexes=[1], mlp_dim=64,
-                           window_size=4, num_pos_feats=16),
-        prompt_encoder_config=dict(hidden_size=32, image_size=128, patch_size=16, mask_input_channels=4),
-        mask_decoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_dim=64,
-                                 iou_head_hidden_dim=32),
-    ))
 
 
 def test_segmentation_goes_through_sam_and_ref_avs_is_scored_per_split(synth_root):

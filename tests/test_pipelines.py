@@ -10,8 +10,7 @@ from crab_plus.cli import main
 from crab_plus.errors import TaskError
 from crab_plus.pipelines import AudioVisualUnderstandingPipeline
 from crab_plus.tasks.answers import Unparsed
-from crab_plus.testing import save_tiny_crab_plus, tiny_crab_plus, write_test_video
-from test_evaluation_sam import tiny_sam
+from crab_plus.testing import save_tiny_crab_plus, tiny_crab_plus, tiny_sam, write_test_video
 
 
 @pytest.fixture(scope="module")

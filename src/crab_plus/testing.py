@@ -271,3 +271,36 @@ def write_test_wav(path, seconds: float = 1.0, sample_rate: int = 16000, tone_hz
 
     tone = sine_tone(seconds, sample_rate, tone_hz)
     return write_audio(path, np.stack([tone] * channels) if channels > 1 else tone, sample_rate, subtype=subtype)
+
+
+def tiny_sam():
+    """A tiny random SamModel (128 px images), for the segmentation second stage in tests."""
+    from transformers import SamConfig, SamModel
+
+    torch.manual_seed(0)
+    return SamModel(SamConfig(
+        vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                           image_size=128, patch_size=16, output_channels=32, global_attn_indexes=[1], mlp_dim=64,
+                           window_size=4, num_pos_feats=16),
+        prompt_encoder_config=dict(hidden_size=32, image_size=128, patch_size=16, mask_input_channels=4),
+        mask_decoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_dim=64,
+                                 iou_head_hidden_dim=32),
+    ))
+
+
+def tiny_sam2():
+    """A tiny random Sam2Model (128 px images)."""
+    from transformers import Sam2Config, Sam2Model
+
+    torch.manual_seed(0)
+    backbone = dict(model_type="sam2_hiera_det_model", hidden_size=16, num_attention_heads=1, image_size=[128, 128],
+                    blocks_per_stage=[1, 1, 2, 1], embed_dim_per_stage=[16, 32, 64, 128],
+                    num_attention_heads_per_stage=[1, 1, 1, 1], window_size_per_stage=[4, 4, 4, 4],
+                    global_attention_blocks=[3], window_positional_embedding_background_size=[2, 2])
+    return Sam2Model(Sam2Config(
+        vision_config=dict(backbone_config=backbone, backbone_channel_list=[128, 64, 32, 16], fpn_hidden_size=32,
+                           backbone_feature_sizes=[[32, 32], [16, 16], [8, 8]]),
+        prompt_encoder_config=dict(hidden_size=32, image_size=128, patch_size=16),
+        mask_decoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_dim=64,
+                                 iou_head_hidden_dim=32),
+    ))

@@ -78,7 +78,7 @@ def load_model_for_inference(path: str):
 
 def load_test_samples(config: EvaluationConfig) -> dict[str, list]:
     """-> {task key: samples} of the split; every requested task must have samples."""
-    from ..data import load_avuie, load_jsonl
+    from ..data.sources import samples_by_task
     from ..tasks import get_task
 
     for key in config.tasks or ():
@@ -89,15 +89,7 @@ def load_test_samples(config: EvaluationConfig) -> dict[str, list]:
         if absent:
             raise TaskError(f"no {config.split} data for task(s) {', '.join(absent)} in {config.data} (no "
                             f"{absent[0]}/{config.split}.json); leave them out of --tasks.")
-        loaded = load_avuie(path, config.split, tasks=config.tasks, media_root=config.media_root)
-    elif path.is_file():
-        loaded = load_jsonl(path, media_root=config.media_root)
-    else:
-        raise ConfigError(f"--data {config.data!r} is neither an AVUIE_2 folder nor a JSONL file.")
-    by_task: dict[str, list] = {}
-    for sample in loaded:
-        if config.tasks is None or sample.task in config.tasks:
-            by_task.setdefault(sample.task, []).append(sample)
+    by_task = samples_by_task(path, config.split, config.tasks, config.media_root)
     missing = [key for key in config.tasks or () if key not in by_task]
     if missing:
         raise TaskError(f"no {config.split} data for task(s) {', '.join(missing)} in {config.data}; "

@@ -22,19 +22,11 @@ TRAINING_INFO = "crab_plus_training.json"
 
 def load_training_samples(data_args: DataArguments, seed: int):
     """-> (mixed samples, task keys in task-id order, mixture report)."""
-    from ..data import load_avuie, load_jsonl, mix_tasks
+    from ..data import mix_tasks
+    from ..data.sources import samples_by_task
 
     path = Path(data_args.annotations)
-    if path.is_dir():
-        loaded = load_avuie(path, data_args.split, tasks=data_args.tasks, media_root=data_args.media_root)
-    elif path.is_file():
-        loaded = load_jsonl(path, media_root=data_args.media_root)
-    else:
-        raise ConfigError(f"annotations={str(path)!r} is neither an AVUIE_2 folder nor a JSONL file.")
-    by_task: dict[str, list] = {}
-    for sample in loaded:
-        if data_args.tasks is None or sample.task in data_args.tasks:
-            by_task.setdefault(sample.task, []).append(sample)
+    by_task = samples_by_task(path, data_args.split, data_args.tasks, data_args.media_root)
     if not by_task:
         raise ConfigError(f"no {data_args.split} samples found in {path} for tasks {data_args.tasks or 'any'}.")
     missing = sorted(set(data_args.tasks or ()) - set(by_task))
