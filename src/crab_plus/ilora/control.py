@@ -22,6 +22,7 @@ from torch import nn
 
 from ..errors import AdapterError
 from .layer import ILoraLayer
+from .router import sequence_mean
 
 
 def ilora_layers(model: nn.Module) -> list[ILoraLayer]:
@@ -60,19 +61,15 @@ class RoutingRecorder:
     def __init__(self) -> None:
         self.per_sample: dict[str, list[torch.Tensor]] = defaultdict(list)  # layer -> [(B, N), ...] per call
         self.pooled: dict[str, list[torch.Tensor]] = defaultdict(list)  # layer -> [(N,), ...] per call
-        self.attention_mask: torch.Tensor | None = None
 
-    def add(self, layer_name: str, weights: torch.Tensor, input_shape: torch.Size) -> None:
+    def add(self, layer_name: str, weights: torch.Tensor, input_shape: torch.Size,
+            attention_mask: torch.Tensor | None = None) -> None:
+        """``attention_mask``: the call's (B, T) mask the layer was handed (hooks.py); used when it fits."""
         weights = weights.float().cpu()
         if len(input_shape) == 3:
             expanded = weights.expand(*input_shape[:2], weights.shape[-1])  # (B, T, N)
-            mask = self.attention_mask
-            if mask is not None and tuple(mask.shape) == tuple(input_shape[:2]):
-                mask = mask.float().cpu()[..., None]  # (B, T, 1)
-                means = (expanded * mask).sum(1) / mask.sum(1).clamp_min(1)
-            else:
-                means = expanded.mean(1)
-            self.per_sample[layer_name].append(means)  # (B, N)
+            mask = None if attention_mask is None else attention_mask.cpu()
+            self.per_sample[layer_name].append(sequence_mean(expanded, mask).squeeze(1))  # (B, N)
         self.pooled[layer_name].append(weights.reshape(-1, weights.shape[-1]).mean(0))
 
     @property
@@ -109,26 +106,16 @@ class RoutingRecorder:
         return [name for name, values in self.per_sample.items() if values]
 
 
-def _transformers_model(model: nn.Module) -> nn.Module:
-    return model.get_base_model() if hasattr(model, "get_base_model") else model
-
-
 @contextlib.contextmanager
 def record_routing(model: nn.Module) -> Iterator[RoutingRecorder]:
     """Record every I-LoRA layer's head weights during the calls inside the block."""
     layers = ilora_layers(model)
     recorder = RoutingRecorder()
-
-    def keep_mask(module: nn.Module, args: tuple, kwargs: dict) -> None:
-        recorder.attention_mask = kwargs.get("attention_mask")
-
-    handle = _transformers_model(model).register_forward_pre_hook(keep_mask, with_kwargs=True)
     for layer in layers:
         layer.recorder = recorder
     try:
         yield recorder
     finally:
-        handle.remove()
         for layer in layers:
             layer.recorder = None
 

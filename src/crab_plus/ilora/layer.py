@@ -169,7 +169,7 @@ class Linear(nn.Module, ILoraLayer):
         h = F.linear(self.ilora_dropout[name](x.to(weight_a.dtype)), weight_a)  # (..., r)
         g = self.routing(name, x)  # (..., N) fp32, or (B, 1, N) / (1, N)
         if self.recorder is not None:
-            self.recorder.add(self.module_name, g.detach(), x.shape)
+            self.recorder.add(self.module_name, g.detach(), x.shape, self.attention_mask)
         if self.balance_terms is not None and self.balance_weight[name] > 0:
             self.balance_terms.append(self.balance_weight[name] * usage_cv(g))
         gh = (g.to(h.dtype).unsqueeze(-1) * h.unsqueeze(-2)).flatten(-2)  # (..., N * r)

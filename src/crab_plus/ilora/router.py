@@ -22,14 +22,14 @@ def router_logits(x: torch.Tensor, router: torch.Tensor, kind: str, task_ids: to
     if kind == "token":
         return F.linear(x.float(), router.float())  # (..., N)
     if kind == "sequence":
-        return F.linear(_sequence_mean(x.float(), attention_mask), router.float())
+        return F.linear(sequence_mean(x.float(), attention_mask), router.float())
 
     if kind == "task":
         return _task_logits(x, router.float(), task_ids)
     raise AdapterError(f"unknown router kind {kind!r}")
 
 
-def _sequence_mean(x: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+def sequence_mean(x: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
     """(B, 1, in) mean of each sample's tokens (padding excluded when the mask fits), or (1, in) for 2-D input."""
     if attention_mask is None or x.dim() != 3 or tuple(attention_mask.shape) != tuple(x.shape[:2]):
         return x.mean(dim=-2, keepdim=True)
