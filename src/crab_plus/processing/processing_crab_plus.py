@@ -111,22 +111,22 @@ class CrabPlusProcessor(ProcessorMixin):
         pieces = []
         for source in sources:
             name = media_io.describe(source) if not isinstance(source, np.ndarray) else "audio array"
+            # the clip's own track: its windows follow the clip, so decode only up to the last one
+            windows = (_named(name, policy.audio_windows, duration, frame_idx)
+                       if audios is None and duration is not None else None)
             try:
                 if audios is None and media_io.is_image(source):
                     raise MediaError(f"{name} is an image: pass the audio separately (audio=<file>).")
                 if audios is None and isinstance(source, np.ndarray):
                     raise MediaError("a frame array has no audio track: pass audio=<file or array>.")
-                # the clip's own track: decode only up to the last window the policy reads
-                until = (max(end for _, end in _named(name, policy.audio_windows, duration, frame_idx))
-                         if audios is None and duration is not None else None)
+                until = max(end for _, end in windows) if windows else None
                 sound = media_io.load_audio(source, sampling_rate, limits=limits, until=until)
             except MediaError as error:
                 if not allow_silent or "no audio track" not in str(error):
                     raise
                 sound = media_io.silence(policy.total_audio_seconds, name)
-            seconds = len(sound) / media_io.SAMPLING_RATE
-            clip_seconds = duration if audios is None and duration is not None else seconds
-            windows = _named(name, policy.audio_windows, clip_seconds, frame_idx)
+            if windows is None:  # a separate audio input: windows follow its own length
+                windows = _named(name, policy.audio_windows, len(sound) / media_io.SAMPLING_RATE, frame_idx)
             pieces.append(media_io.audio_windows(sound, windows))
         return np.concatenate(pieces)
 
