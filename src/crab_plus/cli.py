@@ -19,6 +19,23 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_scratch(args: argparse.Namespace) -> int:
+    from .scratch import init_from_scratch
+
+    report = init_from_scratch(args.out, args.data, size=args.size, vocab_size=args.vocab_size, seed=args.seed)
+    print(f"wrote a random {args.size} Crab+ ({report['parameters'] / 1e6:.2f} M parameters, vocabulary "
+          f"{report['vocab_size']}, {report['tokens_per_line']:.1f} tokens per corpus line) to {args.out}")
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from .pipelines.loading import package_model
+
+    out = package_model(args.base, args.adapter, args.out)
+    print(f"packaged {args.base} with the adapter of {args.adapter} in {out} (the adapter is in {out}/adapter)")
+    return 0
+
+
 def _init_tiny(args: argparse.Namespace) -> int:
     from .testing import save_tiny_crab_plus
 
@@ -150,6 +167,27 @@ def build_parser() -> argparse.ArgumentParser:
     init_tiny.add_argument("out", help="destination folder")
     init_tiny.add_argument("--seed", type=int, default=0)
     init_tiny.set_defaults(run=_init_tiny)
+
+    init = commands.add_parser(
+        "init", help="write a random Crab+ of a named size, with a tokenizer trained on a dataset, to a folder",
+        description="The start of a model trained from scratch (the shipped model: `crab-plus init DIR --data "
+                    "AVUIE_2`). The BPE tokenizer learns the system prompt, every task's instruction and the "
+                    "train split's questions, options and targets.")
+    init.add_argument("out", help="destination folder")
+    init.add_argument("--data", required=True, help="AV-UIE v2 folder or JSONL file whose train split trains the tokenizer")
+    init.add_argument("--size", default="small", help="model size preset (crab_plus.scratch.SIZES; default small)")
+    init.add_argument("--vocab-size", type=int, default=1024, help="BPE vocabulary before the special tokens")
+    init.add_argument("--seed", type=int, default=0)
+    init.set_defaults(run=_init_scratch)
+
+    package = commands.add_parser(
+        "package", help="one folder with a backbone, its processor and a trained adapter (in OUT/adapter)",
+        description="A packaged folder loads whole in pipeline(), `crab-plus ask` and `crab-plus evaluate` (the "
+                    "shipped model is one); AutoModelForMultimodalLM.from_pretrained(OUT) alone gives the backbone.")
+    package.add_argument("base", help="crab-plus model folder with its processor (the adapter's base)")
+    package.add_argument("adapter", help="adapter folder (crab-plus train output)")
+    package.add_argument("out", help="destination folder")
+    package.set_defaults(run=_package)
 
     train = commands.add_parser(
         "train", help="train adapters with the HF Trainer (works under `accelerate launch`)",

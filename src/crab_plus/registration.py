@@ -43,14 +43,18 @@ PIPELINE_TASK = "audio-visual-understanding"
 
 
 def register_pipelines() -> None:
-    """pipeline("audio-visual-understanding") -> AudioVisualUnderstandingPipeline over AutoModelForMultimodalLM."""
+    """pipeline("audio-visual-understanding") -> AudioVisualUnderstandingPipeline over AutoModelForMultimodalLM;
+    without ``model=``, the small Crab+ shipped inside the package (a local folder: nothing is downloaded)."""
     from transformers.pipelines import PIPELINE_REGISTRY
 
     from .pipelines import AudioVisualUnderstandingPipeline
+    from .pipelines.ask import SHIPPED_MODEL_DIR
 
     if PIPELINE_TASK not in PIPELINE_REGISTRY.get_supported_tasks():
+        default = {"pt": (str(SHIPPED_MODEL_DIR), None)} if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
         PIPELINE_REGISTRY.register_pipeline(
-            PIPELINE_TASK, pipeline_class=AudioVisualUnderstandingPipeline, pt_model=AutoModelForMultimodalLM
+            PIPELINE_TASK, pipeline_class=AudioVisualUnderstandingPipeline, pt_model=AutoModelForMultimodalLM,
+            default=default,
         )
 
 

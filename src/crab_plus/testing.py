@@ -14,19 +14,9 @@ import torch
 
 from .modeling.configuration_crab_plus import CrabPlusConfig
 from .modeling.modeling_crab_plus import CrabPlusForConditionalGeneration
+from .scratch import OMNI_NAMED_TOKENS, OMNI_SPECIAL_TOKENS  # noqa: F401 (re-exported for tests)
+from .scratch import SIZES, omni_tokenizer, scratch_config, scratch_model, scratch_processor, train_bpe
 
-# Qwen2.5-Omni's special tokens, in the release vocabulary's order (ids 151643...).
-OMNI_SPECIAL_TOKENS = (
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|AUDIO|>", "<|audio_bos|>", "<|audio_eos|>",
-    "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_bos|>", "<|vision_eos|>", "<|vision_pad|>",
-    "<|IMAGE|>", "<|VIDEO|>",
-)
-# Named media tokens, as the Qwen2.5-Omni tokenizer exposes them (tokenizer.video_token, ...).
-OMNI_NAMED_TOKENS = {
-    "image_token": "<|IMAGE|>", "audio_token": "<|AUDIO|>", "video_token": "<|VIDEO|>",
-    "vision_bos_token": "<|vision_bos|>", "vision_eos_token": "<|vision_eos|>",
-    "audio_bos_token": "<|audio_bos|>", "audio_eos_token": "<|audio_eos|>",
-}
 
 _CORPUS_WORDS = """
 system user assistant you are qwen a virtual human developed by the team alibaba group capable of perceiving
@@ -52,77 +42,27 @@ def _corpus() -> list[str]:
 
 @lru_cache(maxsize=4)
 def _trained_bpe(vocab_size: int) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
-    )
-    bpe.train_from_iterator(_corpus(), trainer=trainer)
-    model = bpe.to_str()
-    import json
-
-    data = json.loads(model)["model"]
-    merges = tuple(tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in data["merges"])
-    return tuple(sorted(data["vocab"].items(), key=lambda kv: kv[1])), merges
+    vocab, merges = train_bpe(_corpus(), vocab_size)
+    return tuple(sorted(vocab.items(), key=lambda kv: kv[1])), tuple(merges)
 
 
 def tiny_tokenizer(vocab_size: int = 640):
     """A Qwen2 byte-level BPE tokenizer trained in-process, with the Omni special tokens appended.
 
-    The special tokens get the ids right after the BPE vocabulary, in Qwen2.5-Omni's order.
+    The special tokens get the ids right after the BPE vocabulary.
     """
-    from transformers import Qwen2Tokenizer
-
     vocab, merges = _trained_bpe(vocab_size)
-    tokenizer = Qwen2Tokenizer(vocab=dict(vocab), merges=list(merges), extra_special_tokens=OMNI_NAMED_TOKENS)
-    tokenizer.add_special_tokens({"additional_special_tokens": list(OMNI_SPECIAL_TOKENS)})
-    tokenizer.eos_token = "<|im_end|>"
-    tokenizer.pad_token = "<|endoftext|>"
-    return tokenizer
+    return omni_tokenizer(dict(vocab), list(merges))
 
 
 def tiny_crab_plus_config(tokenizer=None, **overrides) -> CrabPlusConfig:
     """A CrabPlusConfig of a few hundred thousand parameters whose token ids match ``tokenizer``."""
-    tokenizer = tokenizer if tokenizer is not None else tiny_tokenizer()
-    ids = {tok: tokenizer.convert_tokens_to_ids(tok) for tok in OMNI_SPECIAL_TOKENS}
-    hidden = 64
-    config = dict(
-        text_config=dict(
-            vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-            rope_parameters={"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0},
-            tie_word_embeddings=False, pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
-        ),
-        vision_config=dict(
-            depth=2, hidden_size=32, intermediate_size=64, num_heads=2, in_channels=3, patch_size=14,
-            spatial_merge_size=2, temporal_patch_size=2, window_size=112, out_hidden_size=hidden,
-            fullatt_block_indexes=[1],
-        ),
-        audio_config=dict(
-            num_mel_bins=128, encoder_layers=2, encoder_attention_heads=2, encoder_ffn_dim=64, d_model=32,
-            max_source_positions=1500, n_window=100, output_dim=hidden,
-        ),
-        audio_token_index=ids["<|AUDIO|>"], image_token_index=ids["<|IMAGE|>"], video_token_index=ids["<|VIDEO|>"],
-        audio_start_token_id=ids["<|audio_bos|>"], audio_end_token_id=ids["<|audio_eos|>"],
-        vision_start_token_id=ids["<|vision_bos|>"], vision_end_token_id=ids["<|vision_eos|>"],
-        user_token_id=tokenizer.convert_tokens_to_ids("user") if "user" in tokenizer.get_vocab() else 0,
-        pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
-    )
-    config.update(overrides)
-    return CrabPlusConfig(**config)
+    return scratch_config(tokenizer if tokenizer is not None else tiny_tokenizer(), SIZES["tiny"], **overrides)
 
 
 def tiny_crab_plus_model(seed: int = 0, config: CrabPlusConfig | None = None) -> CrabPlusForConditionalGeneration:
     """A tiny CrabPlusForConditionalGeneration with weights drawn from ``torch.manual_seed(seed)``."""
-    config = config if config is not None else tiny_crab_plus_config()
-    torch.manual_seed(seed)
-    model = CrabPlusForConditionalGeneration(config)
-    model.generation_config.pad_token_id = config.text_config.pad_token_id
-    model.generation_config.eos_token_id = config.text_config.eos_token_id
-    return model.eval()
+    return scratch_model(config if config is not None else tiny_crab_plus_config(), seed=seed).eval()
 
 
 def tiny_model_inputs(
@@ -174,13 +114,10 @@ TINY_FRAME_SIZE = 56  # 4 x 4 patches of 14 px: 4 video tokens per pair of frame
 
 def tiny_crab_plus_processor(tokenizer=None, frame_size: int = TINY_FRAME_SIZE):
     """A CrabPlusProcessor with the tiny tokenizer, small frames and the release's 128-bin log-mel."""
-    from transformers import WhisperFeatureExtractor
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from dataclasses import replace
 
-    from .processing import CrabPlusProcessor
-
-    return CrabPlusProcessor(image_processor=Qwen2VLImageProcessorPil(), feature_extractor=WhisperFeatureExtractor(
-        feature_size=128), tokenizer=tokenizer if tokenizer is not None else tiny_tokenizer(), frame_size=frame_size)
+    size = replace(SIZES["tiny"], frame_size=frame_size)
+    return scratch_processor(tokenizer if tokenizer is not None else tiny_tokenizer(), size)
 
 
 def tiny_crab_plus(seed: int = 0):

@@ -17,6 +17,7 @@ import torch
 
 from ..errors import ConfigError, TaskError
 from .ablation import ABLATE_TO_MODE, ablate_batch
+from ..pipelines.loading import load_model_for_inference
 from .predictions import PredictionStore, model_fingerprint
 from .scoring import modality_markdown, modality_table, score_task, segmentation_masks
 
@@ -48,32 +49,6 @@ class EvaluationConfig:
     @property
     def modes(self) -> list[str]:
         return ["both"] + [ABLATE_TO_MODE[a] for a in dict.fromkeys(self.ablate)]
-
-
-def load_model_for_inference(path: str):
-    """-> (model, processor). ``path``: a model folder, an adapter folder whose adapter_config.json names its
-    base model, or "tiny" (the tiny random model)."""
-    if path == "tiny":
-        from ..testing import tiny_crab_plus
-
-        model, processor = tiny_crab_plus(seed=0)
-        return model.eval(), processor
-    folder = Path(path)
-    if not folder.is_dir():
-        raise ConfigError(f"model {path!r} is not a folder; give a crab-plus model or adapter folder.")
-    from transformers import AutoModelForMultimodalLM, AutoProcessor
-
-    adapter_config = folder / "adapter_config.json"
-    if adapter_config.is_file():
-        from peft import PeftModel
-
-        base = json.loads(adapter_config.read_text()).get("base_model_name_or_path")
-        if not base:
-            raise ConfigError(f"{adapter_config} does not name its base model (base_model_name_or_path).")
-        model = PeftModel.from_pretrained(AutoModelForMultimodalLM.from_pretrained(base), str(folder))
-        processor_folder = folder if (folder / "processor_config.json").is_file() else Path(base)
-        return model.eval(), AutoProcessor.from_pretrained(processor_folder)
-    return AutoModelForMultimodalLM.from_pretrained(str(folder)).eval(), AutoProcessor.from_pretrained(str(folder))
 
 
 def load_test_samples(config: EvaluationConfig) -> dict[str, list]:

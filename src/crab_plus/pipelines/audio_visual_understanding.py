@@ -1,6 +1,7 @@
 """``pipeline("audio-visual-understanding")``: a clip (video + its audio, or a separate audio) and a task in, the
 generated text and its typed answer out.
 
+    pipe = pipeline("audio-visual-understanding")            # the small Crab+ shipped with the package
     pipe = pipeline("audio-visual-understanding", model="path/to/crab-plus")
     pipe(video="clip.mp4", task="ave")                       # {"task", "text", "answer"}
     pipe(video="clip.mp4", question="What is making the sound?")   # free-form: the QA task's template
@@ -34,6 +35,9 @@ class AudioVisualUnderstandingPipeline(Pipeline):
 
     def __init__(self, *args, sam_model: Any = None, **kwargs):
         super().__init__(*args, **kwargs)
+        from .loading import attach_packaged_adapter
+
+        self.model = attach_packaged_adapter(self.model)  # a packaged model folder carries its adapter in adapter/
         self.mask_predictor = None
         if sam_model is not None:
             from ..evaluation.sam_masks import SamMaskPredictor
