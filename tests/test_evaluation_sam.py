@@ -74,3 +74,15 @@ def test_from_pretrained_loads_through_auto_model(tmp_path, frame):
     assert isinstance(predictor.model, Sam2Model)
     expected = SamMaskPredictor(model).predict(frame, box=[40, 20, 100, 60])
     assert np.array_equal(predictor.predict(frame, box=[40, 20, 100, 60]), expected)
+
+
+def test_box_predictor_fills_the_rescaled_box_and_false_is_empty():
+    from crab_plus.evaluation.sam_masks import BoxMaskPredictor, load_mask_predictor
+
+    predictor = load_mask_predictor("box")
+    assert isinstance(predictor, BoxMaskPredictor)
+    frame = np.zeros((112, 112, 3), dtype=np.uint8)  # half the 224 answer frame
+    mask = predictor.predict_answer(frame, SimpleNamespace(box=(20, 40, 60, 100), points=[(30, 50)], exists=True))
+    assert mask.shape == (112, 112) and mask.sum() == 20 * 30
+    assert mask[20:50, 10:30].all() and not mask[:20].any() and not mask[:, 30:].any()
+    assert not predictor.predict_answer(frame, SimpleNamespace(box=(20, 40, 60, 100), points=[], exists=False)).any()

@@ -210,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", help="predictions JSONL to resume from / append to (default OUT/...)")
     evaluate.add_argument("--ablate", nargs="+", choices=["audio", "video"],
                           help="also run with the audio (silence) and/or video (blank frames) removed")
-    evaluate.add_argument("--sam-model", help="SAM-family model folder: turn segmentation answers into masks")
+    evaluate.add_argument("--sam-model", help="SAM-family model folder that turns segmentation answers into masks, or "
+                                              "'box' (the predicted box, filled: no SAM)")
     evaluate.add_argument("--media-root", help="root of the media paths (default: the data folder)")
     evaluate.add_argument("--max-samples-per-task", type=int, help="evaluate only the first N samples per task")
     evaluate.set_defaults(run=_evaluate)

@@ -148,9 +148,9 @@ def evaluate(config: EvaluationConfig) -> dict:
     collator = CrabPlusCollator(processor, task_id_order(config.model, by_task), padding_side="left")
     sam = None
     if config.sam_model:
-        from .sam_masks import SamMaskPredictor
+        from .sam_masks import load_mask_predictor
 
-        sam = SamMaskPredictor.from_pretrained(config.sam_model)
+        sam = load_mask_predictor(config.sam_model)
     data_root = Path(config.data) if Path(config.data).is_dir() else Path(config.data).parent
     mask_roots = [Path(config.media_root)] if config.media_root else []
     mask_roots += [data_root, *(data_root / key for key in by_task)]
@@ -169,7 +169,7 @@ def evaluate(config: EvaluationConfig) -> dict:
                 if sam is not None:
                     masks, references = segmentation_masks(sam, key, samples, texts, mask_roots)
                 elif get_task(key).metric in MASK_METRICS:
-                    raise TaskError(f"task {key!r} is scored on masks: give --sam-model PATH (a SAM-family model).")
+                    raise TaskError(f"task {key!r} is scored on masks: give --sam-model PATH (a SAM-family model) or --sam-model box (the predicted box, filled).")
                 masks_by_mode.setdefault(mode, {})[key] = (masks, references)
                 metrics.setdefault(mode, {})[key] = score_task(key, samples, texts, masks, references)
     result = {"model": config.model, "split": config.split, "metrics": metrics}

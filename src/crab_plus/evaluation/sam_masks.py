@@ -26,8 +26,58 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 ANSWER_FRAME_SIZE = (224, 224)  # (width, height) of the frame the model's coordinates refer to
 
 
-class SamMaskPredictor:
-    """Box/point prompts on one RGB frame -> a boolean mask of the frame's size."""
+class MaskPredictor:
+    """Box/point prompts on one RGB frame -> a boolean mask of the frame's size (``predict``), and the same for a
+    parsed segmentation answer (``predict_answer``)."""
+
+    def predict(self, image: np.ndarray, box: Sequence[float] | None = None,
+                points: Sequence[Sequence[float]] = ()) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_answer(self, image: np.ndarray, answer, answer_frame_size: tuple[int, int] = ANSWER_FRAME_SIZE) -> np.ndarray:
+        """Mask for a parsed segmentation answer whose coordinates refer to ``answer_frame_size`` (224x224).
+
+        An answer saying the object does not exist (Ref-AVS ``false``) or an answer without a box (unparsed text)
+        gives an empty mask, which the metrics then score as such.
+        """
+        height, width = image.shape[:2]
+        box = getattr(answer, "box", None)
+        if not getattr(answer, "exists", True) or box is None:
+            return np.zeros((height, width), dtype=bool)
+        sx, sy = width / answer_frame_size[0], height / answer_frame_size[1]
+        points = [(x * sx, y * sy) for x, y in (getattr(answer, "points", None) or ())]
+        x1, y1, x2, y2 = box
+        return self.predict(image, box=(x1 * sx, y1 * sy, x2 * sx, y2 * sy), points=points)
+
+
+class BoxMaskPredictor(MaskPredictor):
+    """The SAM-free second stage: the predicted box, filled (``--sam-model box``). A lower bound on what a SAM
+    model makes of the same prompt, for machines without SAM weights (no download); documented as such wherever
+    its scores appear."""
+
+    def predict(self, image: np.ndarray, box: Sequence[float] | None = None,
+                points: Sequence[Sequence[float]] = ()) -> np.ndarray:
+        if box is None:
+            raise ValueError("BoxMaskPredictor.predict needs a box.")
+        height, width = image.shape[:2]
+        x1, y1, x2, y2 = (int(round(v)) for v in box)
+        mask = np.zeros((height, width), dtype=bool)
+        mask[max(0, min(y1, y2)):max(0, max(y1, y2)), max(0, min(x1, x2)):max(0, max(x1, x2))] = True
+        return mask
+
+
+def load_mask_predictor(spec) -> MaskPredictor:
+    """``"box"`` -> BoxMaskPredictor; a path -> SamMaskPredictor of that SAM-family folder; a model -> wrapped;
+    a MaskPredictor -> itself."""
+    if isinstance(spec, MaskPredictor):
+        return spec
+    if spec == "box":
+        return BoxMaskPredictor()
+    return SamMaskPredictor.from_pretrained(spec) if isinstance(spec, str) else SamMaskPredictor(spec)
+
+
+class SamMaskPredictor(MaskPredictor):
+    """Box/point prompts on one RGB frame -> a boolean mask of the frame's size, by a SAM-family model."""
 
     def __init__(self, model: torch.nn.Module, *, mask_threshold: float = 0.0,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
@@ -73,18 +123,3 @@ class SamMaskPredictor:
         logits = self.model(**inputs).pred_masks[0, 0, :1]  # (1, h, w) low-resolution mask logits
         logits = F.interpolate(logits.unsqueeze(0).float(), size=(height, width), mode="bilinear", align_corners=False)
         return (logits[0, 0] > self.mask_threshold).numpy()
-
-    def predict_answer(self, image: np.ndarray, answer, answer_frame_size: tuple[int, int] = ANSWER_FRAME_SIZE) -> np.ndarray:
-        """Mask for a parsed segmentation answer whose coordinates refer to ``answer_frame_size`` (224x224).
-
-        An answer saying the object does not exist (Ref-AVS ``false``) or an answer without a box (unparsed text)
-        gives an empty mask, which the metrics then score as such.
-        """
-        height, width = image.shape[:2]
-        box = getattr(answer, "box", None)
-        if not getattr(answer, "exists", True) or box is None:
-            return np.zeros((height, width), dtype=bool)
-        sx, sy = width / answer_frame_size[0], height / answer_frame_size[1]
-        points = [(x * sx, y * sy) for x, y in (getattr(answer, "points", None) or ())]
-        x1, y1, x2, y2 = box
-        return self.predict(image, box=(x1 * sx, y1 * sy, x2 * sx, y2 * sy), points=points)

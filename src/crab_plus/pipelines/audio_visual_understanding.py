@@ -40,10 +40,9 @@ class AudioVisualUnderstandingPipeline(Pipeline):
         self.model = attach_packaged_adapter(self.model)  # a packaged model folder carries its adapter in adapter/
         self.mask_predictor = None
         if sam_model is not None:
-            from ..evaluation.sam_masks import SamMaskPredictor
+            from ..evaluation.sam_masks import load_mask_predictor
 
-            self.mask_predictor = (SamMaskPredictor.from_pretrained(sam_model) if isinstance(sam_model, str)
-                                   else SamMaskPredictor(sam_model))
+            self.mask_predictor = load_mask_predictor(sam_model)
 
     # -- the call ----------------------------------------------------------------------------------------------
 
