@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class EvaluationConfig:
-    model: str  # a crab-plus model folder, an adapter folder (crab-plus train output) or "tiny"
+    model: str  # a crab-plus model folder, an adapter folder (crab-plus train output), "tiny" or "baseline"
     data: str  # the AVUIE_2 folder (or a JSONL file of samples)
     out: str
     split: str = "test"
@@ -133,19 +133,21 @@ def evaluate(config: EvaluationConfig) -> dict:
     """
     from tqdm.auto import tqdm
 
-    from ..data import CrabPlusCollator
     from ..tasks import get_task
     from ..tasks.metric_inputs import MASK_METRICS
 
     by_task = load_test_samples(config)
-    for key in by_task:
-        if not get_task(key).evaluated:
-            raise TaskError(f"task {key!r} is train-only (no metric in the release); leave it out of --tasks.")
-    model, processor = load_model_for_inference(config.model)
+    train_only = [key for key in by_task if not get_task(key).evaluated]
+    if train_only and config.tasks:
+        raise TaskError(f"task {train_only[0]!r} is train-only (no metric in the release); leave it out of --tasks.")
+    for key in train_only:  # no --tasks: every task with data and a metric
+        logger.info("skipping %s: train-only task (no metric in the release)", key)
+        del by_task[key]
+    if not by_task:
+        raise ConfigError(f"the {config.split} split of {config.data} holds only train-only tasks: nothing to evaluate.")
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    store = PredictionStore(config.predictions or out / "predictions.jsonl", model_fingerprint(model), config.model)
-    collator = CrabPlusCollator(processor, task_id_order(config.model, by_task), padding_side="left")
+    store, texts_of = _text_source(config, by_task)
     sam = None
     if config.sam_model:
         from .sam_masks import load_mask_predictor
@@ -162,8 +164,7 @@ def evaluate(config: EvaluationConfig) -> dict:
         for mode in config.modes:
             for key, samples in by_task.items():
                 progress.set_postfix(task=key, mode=mode)
-                texts = generate_texts(model, collator, key, samples, mode, store, config.batch_size,
-                                       config.max_new_tokens, progress)
+                texts = texts_of(key, samples, mode, progress)
                 texts_by_mode.setdefault(mode, {})[key] = texts
                 masks = references = None
                 if sam is not None:
@@ -176,8 +177,40 @@ def evaluate(config: EvaluationConfig) -> dict:
     if len(config.modes) > 1:
         result["modality"] = modality_table(by_task, metrics, texts_by_mode, masks_by_mode)
     paths = write_outputs(result, out)
-    result["paths"] = {k: str(v) for k, v in paths.items()} | {"predictions": str(store.path)}
+    result["paths"] = {k: str(v) for k, v in paths.items()} | ({"predictions": str(store.path)} if store else {})
     return result
+
+
+def _text_source(config: EvaluationConfig, by_task: dict):
+    """-> (prediction store or None, texts_of(task key, samples, mode, progress) -> texts): generation by the
+    model, or ``model == "baseline"``: the trivial baseline of crab_plus.evaluation.baselines (no model, no store)."""
+    from ..data import CrabPlusCollator
+    from .baselines import BASELINE_MODEL, baseline_texts
+
+    if config.model == BASELINE_MODEL:
+        if len(config.modes) > 1:
+            raise ConfigError("the baseline sees neither modality; --ablate does not apply to it.")
+        from ..data.sources import samples_by_task
+
+        train = samples_by_task(Path(config.data), "train", list(by_task), config.media_root)
+
+        def baseline(key, samples, mode, progress):
+            texts = baseline_texts(key, train.get(key, []), samples)
+            if progress is not None:
+                progress.update(len(samples))
+            return texts
+
+        return None, baseline
+    model, processor = load_model_for_inference(config.model)
+    store = PredictionStore(config.predictions or Path(config.out) / "predictions.jsonl", model_fingerprint(model),
+                            config.model)
+    collator = CrabPlusCollator(processor, task_id_order(config.model, by_task), padding_side="left")
+
+    def generated(key, samples, mode, progress):
+        return generate_texts(model, collator, key, samples, mode, store, config.batch_size, config.max_new_tokens,
+                              progress)
+
+    return store, generated
 
 
 def write_outputs(result: dict, out: Path) -> dict[str, Path]:

@@ -15,8 +15,9 @@ def shipped_model_path() -> Path:
     """The small Crab+ trained on generated scenes that ships inside the package (issue 6)."""
     if not (SHIPPED_MODEL_DIR / "config.json").is_file():
         raise CheckpointError(
-            "this version of crab-plus does not ship a trained model yet; pass --model PATH (a crab-plus folder, "
-            "e.g. from `crab-plus init-tiny DIR` or `crab-plus convert omni SRC DST`)."
+            f"the model shipped with crab-plus is missing from {SHIPPED_MODEL_DIR} (an incomplete install?); reinstall "
+            "crab-plus, or pass --model PATH (a crab-plus folder, e.g. from `crab-plus package` or `crab-plus "
+            "convert omni SRC DST`)."
         )
     return SHIPPED_MODEL_DIR
 
