@@ -51,7 +51,7 @@ def register_pipelines() -> None:
     from .pipelines.ask import SHIPPED_MODEL_DIR
 
     if PIPELINE_TASK not in PIPELINE_REGISTRY.get_supported_tasks():
-        default = {"pt": (str(SHIPPED_MODEL_DIR), None)} if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
+        default = {"model": (str(SHIPPED_MODEL_DIR), None)} if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
         PIPELINE_REGISTRY.register_pipeline(
             PIPELINE_TASK, pipeline_class=AudioVisualUnderstandingPipeline, pt_model=AutoModelForMultimodalLM,
             default=default,
