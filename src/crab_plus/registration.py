@@ -48,10 +48,10 @@ def register_pipelines() -> None:
     from transformers.pipelines import PIPELINE_REGISTRY
 
     from .pipelines import AudioVisualUnderstandingPipeline
-    from .pipelines.ask import SHIPPED_MODEL_DIR
+    from .pipelines.ask import SHIPPED_MODEL_DIR, has_shipped_model
 
     if PIPELINE_TASK not in PIPELINE_REGISTRY.get_supported_tasks():
-        default = {"model": (str(SHIPPED_MODEL_DIR), None)} if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
+        default = {"model": (str(SHIPPED_MODEL_DIR), None)} if has_shipped_model() else None
         PIPELINE_REGISTRY.register_pipeline(
             PIPELINE_TASK, pipeline_class=AudioVisualUnderstandingPipeline, pt_model=AutoModelForMultimodalLM,
             default=default,

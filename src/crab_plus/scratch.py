@@ -1,6 +1,6 @@
 """A new Crab+ model from scratch: a tokenizer trained on a dataset's own text, a small Omni config, a processor.
 
-This is how the model shipped with the package starts (``crab-plus init-small DIR --data AVUIE_2``): a byte-level
+This is how the model shipped with the package starts (``crab-plus init DIR --data AVUIE_2``): a byte-level
 BPE tokenizer trained on the system prompt, every task's instruction and the annotations' questions, options and
 targets (so prompts and answers take few tokens), the Qwen2.5-Omni special tokens appended after it,
 and a randomly initialised CrabPlusForConditionalGeneration whose size is a named preset (``SIZES``).

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
-from ..tasks.answers import AVVPEvents, BoxPoints, Caption, Choice, Label, RefAVSAnswer, TimedEvent, TimedEvents
+from ..tasks.answers import (AVVPEvents, BoxPoints, Caption, Choice, Label, RefAVSAnswer, TimedEvent, TimedEvents,
+                             Unparsed)
 
 BASELINE_MODEL = "baseline"
 
@@ -75,7 +76,7 @@ def baseline_texts(task_key: str, train_samples: Sequence, test_samples: Sequenc
 
     task = get_task(task_key)
     train = [(s, task.parse(s.target)) for s in train_samples if s.target]
-    train = [(s, a) for s, a in train if type(a).__name__ != "Unparsed"]
+    train = [(s, a) for s, a in train if not isinstance(a, Unparsed)]
     if not train:
         raise TaskError(f"the baseline of task {task_key!r} learns from its train split, which has no parsable "
                         "targets; add train data for it or leave it out of --tasks.")

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError, TaskError
-from .ablation import ABLATE_TO_MODE, ablate_batch
 from ..pipelines.loading import load_model_for_inference
+from .ablation import ABLATE_TO_MODE, ablate_batch
 from .predictions import PredictionStore, model_fingerprint
 from .scoring import modality_markdown, modality_table, score_task, segmentation_masks
 

@@ -11,9 +11,14 @@ from ..errors import CheckpointError
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent.parent / "shipped_model"
 
 
+def has_shipped_model() -> bool:
+    """Whether the installed package holds its shipped model (config.json in SHIPPED_MODEL_DIR)."""
+    return (SHIPPED_MODEL_DIR / "config.json").is_file()
+
+
 def shipped_model_path() -> Path:
     """The small Crab+ trained on generated scenes that ships inside the package (issue 6)."""
-    if not (SHIPPED_MODEL_DIR / "config.json").is_file():
+    if not has_shipped_model():
         raise CheckpointError(
             f"the model shipped with crab-plus is missing from {SHIPPED_MODEL_DIR} (an incomplete install?); reinstall "
             "crab-plus, or pass --model PATH (a crab-plus folder, e.g. from `crab-plus package` or `crab-plus "

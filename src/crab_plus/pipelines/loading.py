@@ -29,10 +29,9 @@ def attach_packaged_adapter(model):
     """``model`` wrapped with the adapter its folder (``model.name_or_path``) carries; unchanged otherwise."""
     from peft import PeftModel
 
-    if isinstance(model, PeftModel):
-        return model
-    adapter = packaged_adapter(getattr(model, "name_or_path", "") or ".")
-    if adapter is None or not getattr(model, "name_or_path", ""):
+    folder = getattr(model, "name_or_path", "")
+    adapter = packaged_adapter(folder) if folder and not isinstance(model, PeftModel) else None
+    if adapter is None:
         return model
     return PeftModel.from_pretrained(model, str(adapter)).eval()
 
@@ -76,12 +75,13 @@ def package_model(base: str | Path, adapter: str | Path, out: str | Path) -> Pat
     if missing:
         raise CheckpointError(f"cannot package: missing {', '.join(missing)}; BASE must be a crab-plus model folder "
                               "with its processor and ADAPTER a `crab-plus train` output folder.")
+    from transformers import AutoProcessor
+
     (out / ADAPTER_SUBFOLDER).mkdir(parents=True, exist_ok=True)
-    processor_files = [p.name for p in base.iterdir() if p.is_file() and (p.name.startswith(("tokenizer", "processor",
-                       "chat_template", "preprocessor", "special_tokens", "vocab", "merges")))]
-    for name in (*MODEL_FILES, *processor_files):
+    for name in MODEL_FILES:
         if (base / name).is_file():
             shutil.copyfile(base / name, out / name)
+    AutoProcessor.from_pretrained(base).save_pretrained(out)  # tokenizer, processor config, chat template
     shutil.copyfile(adapter / "adapter_model.safetensors", out / ADAPTER_SUBFOLDER / "adapter_model.safetensors")
     if (adapter / "crab_plus_training.json").is_file():  # task keys in task-id order (the "task" router's ids)
         shutil.copyfile(adapter / "crab_plus_training.json", out / "crab_plus_training.json")
