@@ -8,7 +8,7 @@ import pytest
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, mask_points, to_answer_box
 from crab_plus.data.synth.render_audio import render_audio
 from crab_plus.data.synth.render_video import render_clip, render_frame
-from crab_plus.data.synth.scene import (COLOURS, EMOTIONS, MOTIONS, SHAPES, Face, Scene, SceneObject, Voice,
+from crab_plus.data.synth.scene import (COLOURS, EMOTIONS, MOTIONS, OBJECT_RADIUS, SHAPES, Face, Scene, SceneObject, Voice,
                                         layout_slots, object_state, sample_object, sample_sound, scene_rng)
 
 SIZE = 64
@@ -35,6 +35,23 @@ def test_masks_are_exactly_the_painted_pixels(seed):
             assert (frame[mask] == COLOURS[obj.colour]).all()
         background = frame[~covered]
         assert not any((background == c).all(axis=1).any() for c in COLOURS.values())
+
+
+def test_background_tells_left_from_right_and_top_from_bottom():
+    frame = render_frame(Scene(2, (), background=(40, 40, 40)), 0.0, SIZE)[0].astype(int)  # (SIZE, SIZE, 3) grey
+    warmth = frame[..., 0] - frame[..., 2]  # red minus blue: grows to the right, the same down a column
+    assert (np.diff(warmth.mean(axis=0)) >= 0).all() and warmth[:, -1].mean() - warmth[:, 0].mean() > 40
+    assert np.abs(warmth - warmth[:1]).max() <= 1  # uint8 rounding
+    brightness = frame[..., 1]  # green carries only the light from above: grows downwards, flat along a row
+    assert (np.diff(brightness.mean(axis=1)) >= 0).all() and brightness[-1].mean() > brightness[0].mean() + 10
+    assert (brightness == brightness[:, :1]).all()
+
+
+def test_objects_are_big_enough_to_fill_video_tokens():
+    rng = scene_rng(0, "sizes")
+    radii = [sample_object(rng).radius for _ in range(200)]
+    assert OBJECT_RADIUS[0] <= min(radii) and max(radii) <= OBJECT_RADIUS[1]
+    assert OBJECT_RADIUS[0] * 112 * 2 >= 28  # at the shipped 112 px frames: at least one 28 px video token wide
 
 
 def test_box_and_points_follow_the_mask():

@@ -12,6 +12,8 @@ import numpy as np
 
 from .scene import COLOURS, Face, Scene, object_state
 
+WARMTH = 60.0  # red minus blue of the background, from the left edge to the right edge (0-255 scale)
+
 
 class Grid:
     """Pixel-centre coordinates of a ``size`` x ``size`` frame in frame fractions, cached per size."""
@@ -49,9 +51,14 @@ def shape_mask(shape: str, cx: float, cy: float, r: float, grid: Grid) -> np.nda
 
 @lru_cache(maxsize=64)
 def _background_of(colour: tuple[int, int, int], size: int) -> np.ndarray:
-    """(size, size, 3) float32 background: the colour with a soft vertical gradient (read-only, cached)."""
-    shade = 0.8 + 0.4 * Grid.of(size).y[..., None]  # (size, size, 1)
-    image = np.asarray(colour, np.float32)[None, None, :] * shade
+    """(size, size, 3) float32 background: the colour lit from above (brighter downwards) and warmer to the right
+    (red up, blue down), read-only and cached. The two gradients are the scene's landmarks: every patch of
+    background says where in the frame it is, which a small vision encoder without absolute position
+    embeddings (Qwen2.5-Omni's ViT has only relative rotary positions) can use to tell left from right."""
+    grid = Grid.of(size)
+    shade = 0.8 + 0.4 * grid.y[..., None]  # (size, size, 1)
+    warmth = (grid.x[..., None] - 0.5) * np.array([WARMTH, 0.0, -WARMTH], np.float32)  # (size, size, 3)
+    image = np.asarray(colour, np.float32)[None, None, :] * shade + warmth
     image.setflags(write=False)
     return image
 

@@ -37,6 +37,9 @@ MOTION_WORDS = {"static": "stays still", "sliding": "slides sideways", "bouncing
 # still shows the motion instead of aliasing it away.
 MOTION_PERIOD = {"sliding": 7.3, "bouncing": 2.3, "orbiting": 3.7, "pulsing": 2.9, "shaking": 0.37}
 EMOTIONS = ("happy", "sad", "angry", "neutral")
+# Half-size of an object as a fraction of the frame side. At the shipped model's 112 px frames an object spans
+# 2-3 of the 4 x 4 video tokens of a frame pair; objects of radius ~0.1 (one token) were left unseen by it.
+OBJECT_RADIUS = (0.13, 0.17)
 SAMPLE_RATE = 16_000
 
 
@@ -185,7 +188,7 @@ def sample_object(rng: np.random.Generator, *, shape: str | None = None, colour:
     x, y = slot if slot is not None else (float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.35, 0.7)))
     return SceneObject(
         shape=shape, colour=colour or str(rng.choice(list(COLOURS))), motion=motion or str(rng.choice(MOTIONS)),
-        x=x, y=y, radius=float(rng.uniform(0.09, 0.13)), phase=float(rng.uniform(0, 2 * np.pi)),
+        x=x, y=y, radius=float(rng.uniform(OBJECT_RADIUS[0], OBJECT_RADIUS[1])), phase=float(rng.uniform(0, 2 * np.pi)),
         visible=visible, sound=sound)
 
 
