@@ -64,3 +64,13 @@ def test_shipped_accelerate_configs_load():
         config = load_config_from_file(str(ACCELERATE_DIR / f"{name}.yaml"))
         assert config.distributed_type == kind, name
     assert load_config_from_file(str(ACCELERATE_DIR / "deepspeed_zero2.yaml")).deepspeed_config["zero_stage"] == 2
+
+
+def test_shipped_model_stages_chain_into_each_other():
+    # stage 0 (captions only) -> stage 1 (every task, all weights) -> stage 2 (I-LoRA on the frozen backbone)
+    _, align_data, align_adapter, align = parse_train_arguments("synth_align")
+    assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
+    backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
+    assert backbone_model.model_name_or_path == align.output_dir and backbone_data.tasks is None
+    ilora_model, _, ilora_adapter, _ = parse_train_arguments("synth_ilora")
+    assert ilora_model.model_name_or_path == backbone.output_dir and ilora_adapter.adapter == "ilora"

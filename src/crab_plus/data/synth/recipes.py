@@ -455,21 +455,24 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ captioning
+PLACE_PHRASES = {"left": "On the left", "middle": "In the middle", "right": "On the right"}
+
+
 def caption_of(scene: Scene) -> str:
-    """A deterministic description of every object and sound in the scene."""
+    """A deterministic description of every object and sound in the scene: the visible objects from left to
+    right, each with where it is, then the off-screen sounds. A fixed order means every word of the caption
+    follows from the clip (a caption in scene order would make the model guess which object comes first)."""
+    visible = sorted(scene.visible_objects(), key=lambda o: o.x)
     parts = []
+    for obj in visible:
+        what = f"{PLACE_PHRASES[location_word(obj.x)]}, a {obj.described} {MOTION_WORDS[obj.motion]}"
+        parts.append(f"{what} in silence." if obj.sound is None else f"{what} and makes {_sound_phrase(obj)}.")
     for obj in scene.objects:
         if obj.visible is None:
             verb = "come" if _is(obj) == "are" else "comes"
             parts.append(f"{_sound_phrase(obj).capitalize()} {verb} from off screen.")
-            continue
-        article = "An" if obj.colour[0] in "aeiou" else "A"
-        what = f"{article} {obj.described} {MOTION_WORDS[obj.motion]}"
-        if obj.sound is None:
-            parts.append(f"{what} in silence.")
-        else:
-            parts.append(f"{what} and makes {_sound_phrase(obj)}.")
     return " ".join(parts)
+
 
 
 def avcap(rng, split: str, index: int, size: int) -> Example:
