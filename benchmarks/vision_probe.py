@@ -7,9 +7,11 @@ shape. The script prints each question's first-answer-token accuracy on fresh fr
     python benchmarks/vision_probe.py --steps 600 --radius 0.18            # AV-Synth now: colour and position
     python benchmarks/vision_probe.py --steps 600 --radius 0.12 --no-landmarks   # the stop-10 AV-Synth
 
-Results (one run each, 2 cores, ~4.5 min per run; docs/synth.md): radius 0.12 without the horizontal
-gradient: colour 17/26, position 14/34; radius 0.3 without it: 26/26, 13/34; radius 0.18 with it: 26/26,
-24/34. Shape stayed at chance (~1/5) in every run.
+Results of this script (one run each, 600 steps, both runs side by side on 2 cores, 12.5 min): radius 0.18 with
+the landmarks (AV-Synth now): colour 26/26, position 16/34, shape 16/36; radius 0.12 without them (the stop-10
+AV-Synth): colour 22/26, position 13/34, shape 16/36 (chance 1/6, 1/3, 1/5). An earlier version of the probe (the
+AV-Synth tokenizer, lr 1e-3) gave position 24/34 vs 14/34 and colour 26/26 vs 17/26 for the same two settings:
+single runs are noisy, and the difference between the settings is smaller than that first pair suggested.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ MOTION_WORDS = {"static": "stays still", "sliding": "slides sideways", "bouncing
 MOTION_PERIOD = {"sliding": 7.3, "bouncing": 2.3, "orbiting": 3.7, "pulsing": 2.9, "shaking": 0.37}
 EMOTIONS = ("happy", "sad", "angry", "neutral")
 # Half-size of an object as a fraction of the frame side. At the shipped model's 112 px frames an object spans
-# 2-3 of the 4 x 4 video tokens of a frame pair; objects of radius ~0.1 (one token) were left unseen by it.
+# 2-3 of the 4 x 4 video tokens of a frame pair (half-size ~0.1, the first AV-Synth's, covers about one).
 OBJECT_RADIUS = (0.13, 0.17)
 SAMPLE_RATE = 16_000
 
