@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from crab_plus.data.synth import render_video
-from crab_plus.data.synth.scene import COLOURS, SHAPES, Scene, SceneObject
+from crab_plus.data.synth.scene import COLOURS, SAMPLE_RATE, SHAPES, Scene, SceneObject
 from crab_plus.scratch import SIZES, omni_tokenizer, scratch_config, scratch_model, scratch_processor, train_bpe
 
 PLACES = ("left", "middle", "right")
@@ -46,7 +46,7 @@ def batch(processor, rng, count: int, radius: float):
     items = [frame_question(rng, radius, processor.frame_size) for _ in range(count)]
     inputs = processor(text=[PROMPT.format(q=QUESTIONS[q]) for _, q, _ in items],
                        videos=[[frame, frame] for frame, _, _ in items],
-                       audio=[np.zeros(16_000, np.float32)] * count, target=[answer for _, _, answer in items])
+                       audio=[np.zeros(SAMPLE_RATE, np.float32)] * count, target=[answer for _, _, answer in items])
     return inputs, [q for _, q, _ in items]
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(2)
     if args.no_landmarks:
-        render_video.WARMTH = 0.0  # read when a background is first rendered (cached per colour and size)
+        render_video.WARMTH = 0.0  # read by every render_frame call
     words = [f"{q} {a}" for q in QUESTIONS for a in (*COLOURS, *PLACES, *SHAPES)]
     tokenizer = omni_tokenizer(*train_bpe(words * 20, vocab_size=300))
     processor = scratch_processor(tokenizer, SIZES["small"])

@@ -8,8 +8,8 @@ import pytest
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, mask_points, to_answer_box
 from crab_plus.data.synth.render_audio import render_audio
 from crab_plus.data.synth.render_video import render_clip, render_frame
-from crab_plus.data.synth.scene import (COLOURS, EMOTIONS, MOTIONS, OBJECT_RADIUS, SHAPES, Face, Scene, SceneObject, Voice,
-                                        layout_slots, object_state, sample_object, sample_sound, scene_rng)
+from crab_plus.data.synth.scene import (COLOURS, EMOTIONS, MOTIONS, OBJECT_RADIUS, SHAPES, Face, Scene, SceneObject,
+                                        Voice, layout_slots, object_state, sample_object, sample_sound, scene_rng)
 
 SIZE = 64
 

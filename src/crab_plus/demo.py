@@ -62,7 +62,8 @@ def run_demo(out_dir: str | Path = "crab_plus_demo", model: str | None = None, m
     report = write_html_report(report_rows, out_dir / "report.html", note=note)
     scored = [r.correct for r in rows if r.correct is not None]
     lines = [note, "", _table(rows), "",
-             f"correct: {sum(scored)}/{len(scored)} scored answers (held-out scores next to chance: model_cards/crab-plus-synth-small.md)",
+             f"correct: {sum(scored)}/{len(scored)} scored answers "
+             "(held-out scores next to chance: model_cards/crab-plus-synth-small.md)",
              f"report: {report}", f"done in {time.perf_counter() - started:.1f} s"]
     return "\n".join(lines)
 

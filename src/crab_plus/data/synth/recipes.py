@@ -465,14 +465,14 @@ def caption_of(scene: Scene) -> str:
     visible = sorted(scene.visible_objects(), key=lambda o: o.x)
     parts = []
     for obj in visible:
-        what = f"{PLACE_PHRASES[location_word(obj.x)]}, a {obj.described} {MOTION_WORDS[obj.motion]}"
+        article = "an" if obj.colour[0] in "aeiou" else "a"
+        what = f"{PLACE_PHRASES[location_word(obj.x)]}, {article} {obj.described} {MOTION_WORDS[obj.motion]}"
         parts.append(f"{what} in silence." if obj.sound is None else f"{what} and makes {_sound_phrase(obj)}.")
     for obj in scene.objects:
         if obj.visible is None:
             verb = "come" if _is(obj) == "are" else "comes"
             parts.append(f"{_sound_phrase(obj).capitalize()} {verb} from off screen.")
     return " ".join(parts)
-
 
 
 def avcap(rng, split: str, index: int, size: int) -> Example:

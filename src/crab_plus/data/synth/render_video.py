@@ -50,15 +50,15 @@ def shape_mask(shape: str, cx: float, cy: float, r: float, grid: Grid) -> np.nda
 
 
 @lru_cache(maxsize=64)
-def _background_of(colour: tuple[int, int, int], size: int) -> np.ndarray:
+def _background_of(colour: tuple[int, int, int], size: int, warmth: float) -> np.ndarray:
     """(size, size, 3) float32 background: the colour lit from above (brighter downwards) and warmer to the right
     (red up, blue down), read-only and cached. The two gradients are the scene's landmarks: every patch of
     background says where in the frame it is, which a small vision encoder without absolute position
     embeddings (Qwen2.5-Omni's ViT has only relative rotary positions) can use to tell left from right."""
     grid = Grid.of(size)
     shade = 0.8 + 0.4 * grid.y[..., None]  # (size, size, 1)
-    warmth = (grid.x[..., None] - 0.5) * np.array([WARMTH, 0.0, -WARMTH], np.float32)  # (size, size, 3)
-    image = np.asarray(colour, np.float32)[None, None, :] * shade + warmth
+    tint = (grid.x[..., None] - 0.5) * np.array([warmth, 0.0, -warmth], np.float32)  # (size, size, 3)
+    image = np.asarray(colour, np.float32)[None, None, :] * shade + tint
     image.setflags(write=False)
     return image
 
@@ -67,7 +67,7 @@ def render_frame(scene: Scene, t: float, size: int) -> tuple[np.ndarray, list[np
     """The frame at ``t`` seconds, (size, size, 3) uint8, and one boolean (size, size) mask per scene object
     (in ``scene.objects`` order; all False when the object is not on screen or fully covered)."""
     grid = Grid.of(size)
-    image = _background_of(tuple(scene.background), size).copy()
+    image = _background_of(tuple(scene.background), size, WARMTH).copy()
     if scene.face is not None:
         _draw_face(image, scene.face, grid)
     masks: list[np.ndarray] = []

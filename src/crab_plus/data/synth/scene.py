@@ -188,7 +188,7 @@ def sample_object(rng: np.random.Generator, *, shape: str | None = None, colour:
     x, y = slot if slot is not None else (float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.35, 0.7)))
     return SceneObject(
         shape=shape, colour=colour or str(rng.choice(list(COLOURS))), motion=motion or str(rng.choice(MOTIONS)),
-        x=x, y=y, radius=float(rng.uniform(OBJECT_RADIUS[0], OBJECT_RADIUS[1])), phase=float(rng.uniform(0, 2 * np.pi)),
+        x=x, y=y, radius=float(rng.uniform(*OBJECT_RADIUS)), phase=float(rng.uniform(0, 2 * np.pi)),
         visible=visible, sound=sound)
 
 
