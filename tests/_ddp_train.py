@@ -13,6 +13,8 @@ import torch.distributed as dist
 
 from _tiny_training import tiny_trainer
 
+from crab_plus.training.run import exit_distributed_run
+
 output_dir, per_device = Path(sys.argv[1]), int(sys.argv[2])
 trainer = tiny_trainer(output_dir, per_device_train_batch_size=per_device, max_steps=3, optim="sgd",
                        learning_rate=0.5, n_samples=12)
@@ -27,3 +29,4 @@ if trainer.is_world_process_zero():
     backend = dist.get_backend() if dist.is_initialized() else None
     report = {"world_size": world, "backend": backend, "seen": [sorted(b) for b in global_batches.tolist()], "losses": losses}
     (output_dir / "report.json").write_text(json.dumps(report))
+exit_distributed_run(trainer.accelerator)  # what `crab-plus train` does at the end of a multi-process run

@@ -53,13 +53,14 @@ def _convert_omni(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .training.run import overrides_from_cli, run_training
+    from .training.run import exit_distributed_run, overrides_from_cli, run_training
 
     resume = args.resume or "--resume" in args.overrides  # also accepted after the overrides
     overrides = [item for item in args.overrides if item != "--resume"]
     trainer = run_training(args.config, overrides_from_cli(overrides), resume=resume)
     if trainer.is_world_process_zero():
         print(f"trained {trainer.state.global_step} steps; adapter and processor in {trainer.args.output_dir}")
+    exit_distributed_run(trainer.accelerator)  # several processes: ends them here (see its docstring)
     return 0
 
 

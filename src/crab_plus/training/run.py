@@ -91,6 +91,29 @@ def run_training(config=None, overrides: list[str] | None = None, *, resume: boo
     return trainer
 
 
+def exit_distributed_run(accelerator, status: int = 0) -> None:
+    """End a multi-process run's process here, once every process is done; a no-op in a single process.
+
+    Left to the interpreter's normal exit, a multi-process CPU run sometimes aborts after it has finished
+    ("terminate called without an active exception", SIGABRT): a gloo worker thread still releasing a finished
+    collective's tensors must take the GIL to drop their Python objects, and a thread that takes the GIL while
+    Python finalises is killed with pthread_exit, which C++ turns into std::terminate (seen in a core dump with
+    torch 2.13). So after a barrier and the process group's teardown, the process flushes its output and leaves
+    with ``os._exit``, skipping the finalisation that races those threads.
+    """
+    if accelerator.num_processes <= 1:
+        return
+    import os
+    import sys
+
+    accelerator.wait_for_everyone()
+    accelerator.end_training()  # trackers finish, the process group is destroyed
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def overrides_from_cli(items: list[str]) -> list[str]:
     """``["learning_rate=1e-3", "tasks=ave,ks", "--seed", "3"]`` -> HfArgumentParser argv (``--key value``)."""
     argv = []
