@@ -57,14 +57,22 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--radius", type=float, default=0.18, help="object half-size, fraction of the frame side")
     parser.add_argument("--no-landmarks", action="store_true", help="background without the left-right gradient")
+    parser.add_argument("--warmth", type=float, default=None, help="the background's left-right gradient "
+                        "(red minus blue, 0-255 scale; AV-Synth's default when not given)")
+    parser.add_argument("--rope-theta", type=float, default=None, help="the text decoder's M-RoPE base")
     args = parser.parse_args()
     torch.set_num_threads(2)
     if args.no_landmarks:
         render_video.WARMTH = 0.0  # read by every render_frame call
+    elif args.warmth is not None:
+        render_video.WARMTH = args.warmth
     words = [f"{q} {a}" for q in QUESTIONS for a in (*COLOURS, *PLACES, *SHAPES)]
     tokenizer = omni_tokenizer(*train_bpe(words * 20, vocab_size=300))
     processor = scratch_processor(tokenizer, SIZES["small"])
-    model = scratch_model(scratch_config(tokenizer, SIZES["small"])).train()
+    config = scratch_config(tokenizer, SIZES["small"])
+    if args.rope_theta is not None:
+        config.text_config.rope_parameters["rope_theta"] = args.rope_theta
+    model = scratch_model(config).train()
     optimizer = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=0.0)
     rng, start = np.random.default_rng(0), time.perf_counter()
     for step in range(args.steps):
