@@ -32,12 +32,12 @@ def test_baseline_scores_the_majority_label_the_mean_box_and_the_typical_avvp_ev
 
     text = baseline_texts("arig", train["arig"], test["arig"][:1])[0]
     assert f"({mean_box[0]},{mean_box[1]})({mean_box[2]},{mean_box[3]})" in text
+    avvp_texts = baseline_texts("avvp", train["avvp"], test["avvp"])
     for stream in ("audio", "visual"):  # AVVP: per stream, the most frequent train event with the mean span
         events = [e for s in train["avvp"] for e in getattr(s.ground_truth, stream)]
         name = Counter(e.event for e in events).most_common(1)[0][0]
         start, end = round(mean(e.start for e in events)), round(mean(e.end for e in events))
-        texts = baseline_texts("avvp", train["avvp"], test["avvp"])
-        assert all(f"<{stream}>{name} ({start},{end})</{stream}>" in t for t in texts)
+        assert all(f"<{stream}>{name} ({start},{end})</{stream}>" in t for t in avvp_texts)
 
 
 def test_baseline_takes_no_ablation(data, tmp_path):
