@@ -22,9 +22,10 @@ from transformers import AutoModelForMultimodalLM, AutoProcessor
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from crab_plus.data import load_avuie
+from crab_plus.data.synth.recipes import PLACE_PHRASES
 from crab_plus.data.synth.scene import COLOURS
 
-PHRASE = re.compile(rf"(left|middle|right), an? ({'|'.join(COLOURS)}) (\w+)")
+PHRASE = re.compile(rf"({'|'.join(PLACE_PHRASES)}), an? ({'|'.join(COLOURS)}) (\w+)")  # (place, colour, shape)
 
 
 def main() -> None:
@@ -44,9 +45,10 @@ def main() -> None:
             out = model.generate(**inputs, max_new_tokens=40, do_sample=False)
         text = processor.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
         said, truth = PHRASE.findall(text), PHRASE.findall(str(sample.ground_truth))
+        true_pairs, true_triples = {(place, colour) for place, colour, _ in truth}, set(truth)
         phrases += len(said)
-        pairs += sum((place, colour) in {(p, c) for p, c, _ in truth} for place, colour, _ in said)
-        triples += sum(phrase in set(truth) for phrase in said)
+        pairs += sum((place, colour) in true_pairs for place, colour, _ in said)
+        triples += sum(phrase in true_triples for phrase in said)
         if said and truth:
             firsts += 1
             first_colour += said[0][1] == truth[0][1]

@@ -5,13 +5,13 @@ silent audio) to answer one of three questions: the object's colour, where it is
 shape. The script prints each question's first-answer-token accuracy on fresh frames next to chance.
 
     python benchmarks/vision_probe.py --steps 600 --radius 0.18            # AV-Synth now: colour and position
-    python benchmarks/vision_probe.py --steps 600 --radius 0.12 --no-landmarks   # the stop-10 AV-Synth
+    python benchmarks/vision_probe.py --steps 600 --radius 0.12 --warmth 0   # the stop-10 AV-Synth
 
 Results of this script, one run each (600 steps unless said; one run alone takes 2.7 min on 2 cores), as
 colour / position / shape right out of 26 / 34 / 36 (chance 1/6, 1/3, 1/5):
 
     default (AV-Synth now: radius 0.18, landmarks)   seed 0: 26 / 16 / 16   seed 1: 26 / 19 / 16   seed 2: 7 / 13 / 8
-    --radius 0.12 --no-landmarks (stop-10 AV-Synth)  22 / 13 / 16
+    --radius 0.12 --warmth 0 (stop-10 AV-Synth)      22 / 13 / 16
     --steps 1500                                     26 / 13 / 16
     --warmth 180 (a 3x stronger left-right tint)     11 / 13 / 14
     --rope-theta 100, --rope-theta 20                17 / 13 / 14, 16 / 13 / 16
@@ -71,9 +71,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--radius", type=float, default=0.18, help="object half-size, fraction of the frame side")
-    parser.add_argument("--no-landmarks", action="store_true", help="background without the left-right gradient")
-    parser.add_argument("--warmth", type=float, default=None, help="the background's left-right gradient "
-                        "(red minus blue, 0-255 scale; AV-Synth's default when not given)")
+    parser.add_argument("--warmth", type=float, default=None, help="the background's left-right gradient (red "
+                        "minus blue, 0-255 scale; 0: none, the stop-10 AV-Synth; AV-Synth's default when not given)")
     parser.add_argument("--seed", type=int, default=0, help="initial weights and training frames (the test "
                         "frames are the same for every seed)")
     parser.add_argument("--axis", choices=("horizontal", "vertical"), default="horizontal",
@@ -83,10 +82,8 @@ def main() -> None:
                         help="rotary pairs given to time, height and width (sum 32 for the small model)")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    if args.no_landmarks:
-        render_video.WARMTH = 0.0  # read by every render_frame call
-    elif args.warmth is not None:
-        render_video.WARMTH = args.warmth
+    if args.warmth is not None:
+        render_video.WARMTH = args.warmth  # read by every render_frame call
     words = [f"{q} {a}" for q in QUESTIONS for a in (*COLOURS, *PLACES[args.axis], *SHAPES)]
     tokenizer = omni_tokenizer(*train_bpe(words * 20, vocab_size=300))
     processor = scratch_processor(tokenizer, SIZES["small"])
@@ -118,7 +115,7 @@ def main() -> None:
             first = int((labels[row] != -100).nonzero()[0])  # the answer's first token
             right[question] += int(logits[row, first - 1].argmax() == labels[row, first])
             total[question] += 1
-    chance = (1 / len(COLOURS), 1 / 3, 1 / len(SHAPES))
+    chance = (1 / len(COLOURS), 1 / len(PLACES[args.axis]), 1 / len(SHAPES))
     for name, r, t, c in zip(("colour", "position", "shape"), right, total, chance):
         print(f"{name:9s} {r}/{t} right (chance {c:.2f})")
 

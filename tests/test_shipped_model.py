@@ -13,6 +13,7 @@ from transformers import pipeline
 from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import make_synth
+from crab_plus.data.synth.scene import COLOURS, SHAPES
 from crab_plus.demo import is_correct
 from crab_plus.pipelines.ask import SHIPPED_MODEL_DIR, shipped_model_path
 from crab_plus.tasks.answers import Unparsed
@@ -50,7 +51,7 @@ def test_pipeline_without_a_model_loads_the_shipped_one_with_its_adapter(pipe):
     assert pipe.model.base_model.model.name_or_path == str(SHIPPED_MODEL_DIR)
 
 
-COLOUR_WORDS = r"\b(red|green|blue|yellow|purple|white) (circle|square|triangle|diamond|cross)\b"
+COLOUR_WORDS = rf"\b({'|'.join(COLOURS)}) ({'|'.join(SHAPES)})\b"  # "red triangle" -> ("red", "triangle")
 
 
 def test_answers_on_unseen_scenes_parse_and_emotion_beats_chance(pipe, scenes):

@@ -91,7 +91,7 @@ def run_training(config=None, overrides: list[str] | None = None, *, resume: boo
     return trainer
 
 
-def exit_distributed_run(accelerator, status: int = 0) -> None:
+def exit_distributed_run(accelerator) -> None:
     """End a multi-process run's process here, once every process is done; a no-op in a single process.
 
     Left to the interpreter's normal exit, a multi-process CPU run sometimes aborts after it has finished
@@ -111,7 +111,7 @@ def exit_distributed_run(accelerator, status: int = 0) -> None:
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(status)
+    os._exit(0)
 
 
 def overrides_from_cli(items: list[str]) -> list[str]:
