@@ -1,5 +1,9 @@
-"""Modality ablation on prepared batches: silence and blank frames, same shapes (so the same token counts)."""
+"""Modality ablation: silence and blank frames on prepared batches (same shapes, so the same token counts), and
+the audio or video of another clip of the same task (real AV-Synth clips)."""
 
+import subprocess
+import sys
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,8 +12,10 @@ import torch
 from PIL import Image
 from transformers import Qwen2VLImageProcessorPil, WhisperFeatureExtractor
 
-from crab_plus.evaluation.ablation import ablate_batch
-from crab_plus.testing import tiny_crab_plus_model, tiny_model_inputs
+from crab_plus.data import CrabPlusCollator, load_avuie
+from crab_plus.errors import ConfigError
+from crab_plus.evaluation.ablation import ablate_batch, swap_media
+from crab_plus.testing import tiny_crab_plus_model, tiny_crab_plus_processor, tiny_model_inputs
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +47,41 @@ def test_no_video_is_a_black_frame(components):
         assert not torch.allclose(model(**batch).logits, model(**ablated).logits)
     with pytest.raises(ValueError, match="unknown ablation mode"):
         ablate_batch(batch, "no_text", components)
+
+
+@pytest.fixture(scope="module")
+def ks_samples(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    subprocess.run([sys.executable, "-m", "crab_plus.cli", "synth", "make", "--out", str(out), "--n", "6",
+                    "--tasks", "ks", "--split-test-fraction", "0.5", "--quiet"], check=True)
+    return load_avuie(out / "AVUIE_2", "test").by_task()["ks"]
+
+
+def test_each_sample_takes_the_next_clips_audio_or_video(ks_samples):
+    first, second, last = ks_samples[0], ks_samples[1], ks_samples[-1]
+    heard = swap_media(ks_samples, 0, "other_audio")
+    assert heard.audios == second.audios != first.audios
+    assert (heard.videos, heard.ground_truth) == (first.videos, first.ground_truth)  # question and truth stay
+    seen = swap_media(ks_samples, 0, "other_video")
+    assert (seen.videos, seen.audios) == (second.videos, first.audios)
+    assert swap_media(ks_samples, len(ks_samples) - 1, "other_audio").audios == first.audios  # the last takes the first's
+    assert swap_media(ks_samples, len(ks_samples) - 1, "other_audio").videos == last.videos
+    own_track = [replace(s, audios=[]) for s in ks_samples]  # audio from each clip's own track
+    assert swap_media(own_track, 0, "other_video").audios == [first.videos[0]]
+    assert swap_media(own_track, 0, "other_audio").audios == [second.videos[0]]
+    assert swap_media(ks_samples, 0, "no_audio") is first
+    with pytest.raises(ConfigError, match="at least 2 samples of task 'ks'"):
+        swap_media(ks_samples[:1], 0, "other_audio")
+
+
+def test_the_swapped_audio_is_what_the_model_gets(ks_samples):
+    collator = CrabPlusCollator(tiny_crab_plus_processor(), padding_side="left")
+
+    def prompt(sample):
+        return collator([replace(sample, target=None)])
+
+    swapped, own, other = prompt(swap_media(ks_samples, 0, "other_audio")), prompt(ks_samples[0]), prompt(ks_samples[1])
+    assert torch.equal(swapped["input_features"], other["input_features"])
+    assert not torch.equal(swapped["input_features"], own["input_features"])
+    assert torch.equal(swapped["pixel_values_videos"], own["pixel_values_videos"])
+    assert torch.equal(swapped["input_ids"], own["input_ids"])  # clips of one task: same token counts

@@ -55,6 +55,16 @@ def test_ablation_reports_both_audio_only_and_video_only(avuie, tmp_path):
     assert sorted({r["mode"] for r in records}) == ["both", "no_audio", "no_video"] and len(records) == 9
 
 
+def test_ablation_with_another_clips_audio_and_video(avuie, tmp_path):
+    result = evaluate(config(avuie, tmp_path, tasks=["ks"], ablate=["other-audio", "other-video"]))
+    assert set(result["metrics"]) == {"both", "other_audio", "other_video"}
+    assert {"other_audio", "other_video", "conflict_samples"} <= set(result["modality"]["ks"])
+    text = (tmp_path / "metrics.md").read_text()
+    assert "another clip's audio" in text and "another clip's video" in text
+    records = [json.loads(l) for l in (tmp_path / "predictions.jsonl").read_text().splitlines()[1:]]
+    assert sorted({r["mode"] for r in records}) == ["both", "other_audio", "other_video"] and len(records) == 9
+
+
 def test_bad_evaluation_input(avuie, tmp_path, capsys):
     with pytest.raises(TaskError, match="no test data for task"):
         evaluate(config(avuie, tmp_path / "a", tasks=["ks", "meld"]))

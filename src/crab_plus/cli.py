@@ -214,8 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, default=4)
     evaluate.add_argument("--max-new-tokens", type=int, default=512, help="greedy decoding length (release: 512)")
     evaluate.add_argument("--predictions", help="predictions JSONL to resume from / append to (default OUT/...)")
-    evaluate.add_argument("--ablate", nargs="+", choices=["audio", "video"],
-                          help="also run with the audio (silence) and/or video (blank frames) removed")
+    evaluate.add_argument("--ablate", nargs="+", choices=["audio", "video", "other-audio", "other-video"],
+                          help="also run with the audio (silence) or video (black frames) removed, or taken from "
+                               "another clip of the same task (other-audio, other-video)")
     evaluate.add_argument("--sam-model", help="SAM-family model folder that turns segmentation answers into masks, or "
                                               "'box' (the predicted box, filled: no SAM)")
     evaluate.add_argument("--media-root", help="root of the media paths (default: the data folder)")

@@ -17,7 +17,7 @@ import torch
 
 from ..errors import ConfigError, TaskError
 from ..pipelines.loading import load_model_for_inference
-from .ablation import ABLATE_TO_MODE, ablate_batch
+from .ablation import ABLATE_TO_MODE, ablate_batch, swap_media
 from .predictions import PredictionStore, model_fingerprint
 from .scoring import modality_markdown, modality_table, score_task, segmentation_masks
 
@@ -34,7 +34,7 @@ class EvaluationConfig:
     batch_size: int = 4
     max_new_tokens: int = 512
     predictions: str | None = None  # default: out/predictions.jsonl
-    ablate: list[str] = field(default_factory=list)  # "audio" and/or "video"
+    ablate: list[str] = field(default_factory=list)  # "audio", "video", "other-audio", "other-video"
     sam_model: str | None = None
     media_root: str | None = None
     max_samples_per_task: int | None = None
@@ -42,7 +42,7 @@ class EvaluationConfig:
     def __post_init__(self):
         unknown = sorted(set(self.ablate) - set(ABLATE_TO_MODE))
         if unknown:
-            raise ConfigError(f"--ablate {' '.join(unknown)}: use audio and/or video.")
+            raise ConfigError(f"--ablate {' '.join(unknown)}: use one or more of {', '.join(ABLATE_TO_MODE)}.")
         if self.batch_size < 1:
             raise ConfigError(f"--batch-size must be >= 1, got {self.batch_size}.")
 
@@ -110,7 +110,8 @@ def generate_texts(model, collator, task_key: str, samples: Sequence, mode: str,
             todo.append(i)
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
-        batch = dict(collator([replace(samples[i], target=None) for i in chunk]))  # prompts only
+        prompts = [replace(swap_media(samples, i, mode), target=None) for i in chunk]  # prompts only
+        batch = dict(collator(prompts))
         task_ids = batch.pop("task_ids")
         batch = ablate_batch(batch, mode, processor)
         batch = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}

@@ -60,7 +60,8 @@ def _pick(items, indices):
     return None if items is None else [items[i] for i in indices]
 
 
-MODE_COLUMNS = {"both": "audio+video", "no_video": "audio only", "no_audio": "video only"}
+MODE_COLUMNS = {"both": "audio+video", "no_video": "audio only", "no_audio": "video only",
+                "other_video": "another clip's video", "other_audio": "another clip's audio"}
 
 
 def modality_table(by_task: dict, metrics: dict, texts_by_mode: dict, masks_by_mode: dict) -> dict[str, dict]:
