@@ -1,8 +1,6 @@
 """Modality ablation: silence and blank frames on prepared batches (same shapes, so the same token counts), and
 the audio or video of another clip of the same task (real AV-Synth clips)."""
 
-import subprocess
-import sys
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -13,6 +11,7 @@ from PIL import Image
 from transformers import Qwen2VLImageProcessorPil, WhisperFeatureExtractor
 
 from crab_plus.data import CrabPlusCollator, load_avuie
+from crab_plus.data.synth import make_synth
 from crab_plus.errors import ConfigError
 from crab_plus.evaluation.ablation import ablate_batch, swap_media
 from crab_plus.testing import tiny_crab_plus_model, tiny_crab_plus_processor, tiny_model_inputs
@@ -52,8 +51,7 @@ def test_no_video_is_a_black_frame(components):
 @pytest.fixture(scope="module")
 def ks_samples(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    subprocess.run([sys.executable, "-m", "crab_plus.cli", "synth", "make", "--out", str(out), "--n", "6",
-                    "--tasks", "ks", "--split-test-fraction", "0.5", "--quiet"], check=True)
+    make_synth(out, n=6, tasks=["ks"], test_fraction=0.5, progress=False)
     return load_avuie(out / "AVUIE_2", "test").by_task()["ks"]
 
 

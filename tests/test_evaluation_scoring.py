@@ -1,15 +1,13 @@
 """Scoring generated text with the task registry: parse -> metric inputs -> metric, incl. the SAM mask stage,
 Ref-AVS splits, MUSIC-AVQA question types and the modality table (no generation needed)."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
 
 from crab_plus.data import load_avuie
 from crab_plus.data.fixtures import write_avuie_fixture
+from crab_plus.data.synth import make_synth
 from crab_plus.evaluation.scoring import modality_table, score_task, segmentation_masks
 from crab_plus.evaluation.sam_masks import SamMaskPredictor
 from crab_plus.tasks import get_task
@@ -26,8 +24,7 @@ def fixture_samples(tmp_path_factory):
 @pytest.fixture(scope="module")
 def synth_root(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    subprocess.run([sys.executable, "-m", "crab_plus.cli", "synth", "make", "--out", str(out), "--n", "6",
-                    "--tasks", "s4", "ref_avs", "--split-test-fraction", "0.5", "--quiet"], check=True)
+    make_synth(out, n=6, tasks=["s4", "ref_avs"], test_fraction=0.5, progress=False)
     return out / "AVUIE_2"
 
 
