@@ -39,22 +39,32 @@ from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOURS, SHAPES, scene_rng
 
 FRAME = 112  # AV-Synth's default frame side
+TRAIN_SHARE = 0.75  # the probes fit on the first 75 % of the objects and are scored on the rest
 
 
-def object_features(model_dir: str, scenes: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """(objects, 9 * hidden) features, shape indices, colour indices of every object in ``scenes`` ARIG frames."""
+def render_scenes(count: int) -> list[tuple[np.ndarray, list, list[np.ndarray]]]:
+    """(frame (FRAME, FRAME, 3), scene objects, their masks) of ``count`` ARIG scenes (seed 11), once for all
+    models."""
+    scenes = []
+    for index in range(count):
+        frame_media = RECIPES["arig"](scene_rng(11, "arig", "train", index), "train", index, FRAME).media[0]
+        frame, masks = render_frame(frame_media.scene, frame_media.time, FRAME)
+        scenes.append((frame, frame_media.scene.objects, masks))
+    return scenes
+
+
+def object_features(model_dir: str, scenes) -> tuple[np.ndarray, list[int], list[int]]:
+    """(objects, 9 * hidden) features, shape indices, colour indices of every object seen in ``scenes``."""
     processor = AutoProcessor.from_pretrained(model_dir)
     visual = AutoModelForMultimodalLM.from_pretrained(model_dir).eval().model.visual
     features, shapes, colours = [], [], []
-    for index in range(scenes):
-        frame_media = RECIPES["arig"](scene_rng(11, "arig", "train", index), "train", index, FRAME).media[0]
-        frame, masks = render_frame(frame_media.scene, frame_media.time, FRAME)
+    for frame, objects, masks in scenes:
         pixels = processor(text="<|vision_bos|><|IMAGE|><|vision_eos|>", images=[frame])  # the processor's resize
         with torch.no_grad():
             tokens = visual(pixels["pixel_values"], grid_thw=pixels["image_grid_thw"]).pooler_output  # (side^2, D)
         side = int(pixels["image_grid_thw"][0, 2]) // visual.spatial_merge_size
         grid = tokens.reshape(side, side, -1)  # merged tokens in row-major order of the frame
-        for obj, mask in zip(frame_media.scene.objects, masks):
+        for obj, mask in zip(objects, masks):
             if not mask.any():
                 continue
             ys, xs = np.nonzero(mask)
@@ -67,12 +77,13 @@ def object_features(model_dir: str, scenes: int) -> tuple[np.ndarray, list[int],
     return np.stack(features), shapes, colours
 
 
-def probe_accuracy(features: np.ndarray, labels: list[int], train_share: float = 0.75) -> float:
-    """Held-out accuracy of an MLP probe fitted on the first ``train_share`` of the rows."""
+def probe_accuracy(features: np.ndarray, labels: list[int]) -> tuple[float, float]:
+    """(held-out accuracy of an MLP probe fitted on the first TRAIN_SHARE of the rows, the held-out rows'
+    majority-class share)."""
     x = torch.tensor(features)
     x = (x - x.mean(0)) / (x.std(0) + 1e-6)
     y = torch.tensor(labels)
-    split = int(train_share * len(x))
+    split = int(TRAIN_SHARE * len(x))
     torch.manual_seed(0)
     probe = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 256), torch.nn.GELU(), torch.nn.Dropout(0.3),
                                 torch.nn.Linear(256, int(y.max()) + 1))
@@ -83,7 +94,8 @@ def probe_accuracy(features: np.ndarray, labels: list[int], train_share: float =
         optimizer.step()
     probe.eval()
     with torch.no_grad():
-        return float((probe(x[split:]).argmax(-1) == y[split:]).float().mean())
+        accuracy = float((probe(x[split:]).argmax(-1) == y[split:]).float().mean())
+    return accuracy, float(torch.bincount(y[split:]).max()) / len(y[split:])
 
 
 def main() -> None:
@@ -92,14 +104,14 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=1500, help="ARIG scenes to render (1-3 objects each)")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    scenes = render_scenes(args.scenes)
     for model_dir in args.models:
-        features, shapes, colours = object_features(model_dir, args.scenes)
-        held_out = len(shapes) - int(0.75 * len(shapes))
-        majority = {name: np.bincount(labels[-held_out:]).max() / held_out
-                    for name, labels in (("shape", shapes), ("colour", colours))}
-        print(f"{model_dir}: shape {probe_accuracy(features, shapes):.3f} (majority {majority['shape']:.3f}), "
-              f"colour {probe_accuracy(features, colours):.3f} (majority {majority['colour']:.3f}), "
-              f"{held_out} held-out objects of {len(shapes)}", flush=True)
+        features, shapes, colours = object_features(model_dir, scenes)
+        (shape, shape_majority), (colour, colour_majority) = (probe_accuracy(features, shapes),
+                                                              probe_accuracy(features, colours))
+        print(f"{model_dir}: shape {shape:.3f} (majority {shape_majority:.3f}), colour {colour:.3f} (majority "
+              f"{colour_majority:.3f}), {len(shapes) - int(TRAIN_SHARE * len(shapes))} held-out objects of "
+              f"{len(shapes)}", flush=True)
 
 
 if __name__ == "__main__":
