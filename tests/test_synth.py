@@ -17,7 +17,7 @@ from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box
 from crab_plus.data.synth.recipes import RECIPES
-from crab_plus.data.synth.scene import COLOURS, scene_rng
+from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
 from crab_plus.tasks import get_task
 from crab_plus.tasks.answers import Unparsed
@@ -139,6 +139,8 @@ def test_boxes_points_and_masks_match_the_rendered_objects(synth):
                     assert any(tuple(p) in colours for p in frame[y1, x1:x2])
                     assert any(tuple(p) in colours for p in frame[y2 - 1, x1:x2])
                     assert inside.shape[0] > 0
+                    # the sounding kind's colour is in its box: hearing the kind, a model can find it by colour
+                    assert (inside == COLOURS[COLOUR_OF_SHAPE[record["a_obj"]]]).all(axis=1).any()
                     continue
                 mask = np.asarray(Image.open(root / task / record["mask_path"])) > 0
                 if task == "ref_avs" and not mask.any():
@@ -164,6 +166,15 @@ def _points_of(answer) -> list[tuple[float, float]]:
 def test_every_task_has_conflict_and_plain_cases(task):
     flags = [RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE).conflict for i in range(40)]
     assert 0.1 <= sum(flags) / len(flags) <= 0.95, (task, sum(flags))
+
+
+@pytest.mark.parametrize("task", SYNTH_TASKS)
+def test_every_object_has_the_colour_of_its_kind(task):
+    """A sound names a kind (shape) and the kind's colour finds it in the picture, in every task's scenes."""
+    objects = [obj for i in range(20) for media in RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE).media
+               for obj in media.scene.objects]
+    assert objects or task == "cremad"  # cremad scenes hold a face and a voice only
+    assert all(obj.colour == COLOUR_OF_SHAPE[obj.shape] for obj in objects)
 
 
 def test_ave_audio_is_loud_exactly_in_the_event_seconds(synth):

@@ -18,7 +18,7 @@ from .annotate import (location_word, mask_box, mask_points, number_word, on_scr
                        sounding_at, to_answer_box)
 from .example import Example, Media
 from .render_video import render_frame
-from .scene import (COLOURS, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face, Scene,
+from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face, Scene,
                     SceneObject, Voice, distinct, layout_slots, sample_background, sample_object, sample_sound,
                     sample_span)
 
@@ -428,9 +428,8 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
         description, conflict = f"the silent {scene.objects[referent].shape}", True
     elif kind == 2 and silent:  # names a visible object, but it is not the one making a sound: false
         description, conflict = f"the sounding {scene.objects[silent[0]].shape}", True
-    elif kind == 3:
-        colour = distinct(rng, COLOURS, 1)[0]
-        description = f"the {colour} {absent_shape}"
+    elif kind == 3:  # an object of a kind that is not in the frame, with its kind's colour
+        description = f"the {COLOUR_OF_SHAPE[absent_shape]} {absent_shape}"
     else:
         referent = int(rng.integers(count))
         description = f"the {scene.objects[referent].described}"

@@ -18,7 +18,11 @@ import numpy as np
 
 # ------------------------------------------------------------------------------------------------ vocabulary
 SHAPES = ("circle", "square", "triangle", "diamond", "cross")
-# Every shape has its own kind of sound (as a dog barks and a piano plays): hearing the sound names the shape.
+# A shape is a kind of object. Every kind has its own colour and its own kind of sound (as a dog looks like a dog and
+# barks): hearing the sound names the kind, and the colour finds it in the picture. At 112 px (4 x 4 tokens per
+# frame pair) a small vision encoder reads colours at once and shapes only after thousands of steps
+# (benchmarks/vision_probe.py), so without the colour the sounding object could be heard but not found.
+COLOUR_OF_SHAPE = {"circle": "red", "square": "green", "triangle": "blue", "diamond": "yellow", "cross": "purple"}
 SOUND_OF_SHAPE = {"circle": "tone", "square": "noise", "triangle": "chirp", "diamond": "clicks", "cross": "warble"}
 SOUND_WORDS = {  # how captions and reasoning name each kind of sound
     "tone": "a steady tone", "noise": "noise bursts", "chirp": "rising chirps", "clicks": "a clicking rhythm",
@@ -183,11 +187,12 @@ def motion_envelope(motion: str, t: np.ndarray, phase: float) -> np.ndarray:
 def sample_object(rng: np.random.Generator, *, shape: str | None = None, colour: str | None = None,
                   motion: str | None = None, slot: tuple[float, float] | None = None,
                   visible: tuple[float, float] | None = (0.0, 1e9), sound: Sound | None = None) -> SceneObject:
-    """A random object; ``slot`` is the (x, y) centre it moves around (chosen by :func:`layout_slots`)."""
+    """A random object, coloured as its kind (:data:`COLOUR_OF_SHAPE`) unless ``colour`` is given; ``slot`` is the
+    (x, y) centre it moves around (chosen by :func:`layout_slots`)."""
     shape = shape or str(rng.choice(SHAPES))
     x, y = slot if slot is not None else (float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.35, 0.7)))
     return SceneObject(
-        shape=shape, colour=colour or str(rng.choice(list(COLOURS))), motion=motion or str(rng.choice(MOTIONS)),
+        shape=shape, colour=colour or COLOUR_OF_SHAPE[shape], motion=motion or str(rng.choice(MOTIONS)),
         x=x, y=y, radius=float(rng.uniform(*OBJECT_RADIUS)), phase=float(rng.uniform(0, 2 * np.pi)),
         visible=visible, sound=sound)
 
