@@ -1,10 +1,11 @@
 """How much of an object's colour and shape do a Crab+ model's vision tokens carry? Probes on frozen features.
 
-For each model, renders the frames of N AV-Synth ARIG scenes (1-3 objects each; seed 11, not the training seed),
-runs the model's vision encoder, and takes for every object the 3x3 merged vision tokens around its centre
-(9 x out_hidden_size features). A small MLP probe (one hidden layer of 256, dropout, 400 full-batch Adam steps) is
-fitted on the first 75 % of the objects and scored on the rest; the script prints the held-out accuracy of the
-colour and shape probes next to the majority class. The same objects are scored for every model in one run, so
+For each model, renders the frames of N AV-Synth ARIG scenes (1-3 objects each; seed 11, not the training seed;
+every object repainted in a random colour, so shape and colour vary apart), runs the model's vision encoder, and
+takes for every object the 3x3 merged vision tokens around its centre (9 x out_hidden_size features). A small
+MLP probe (one hidden layer of 256, dropout, 400 full-batch Adam steps) is fitted on the first 75 % of the objects
+and scored on the rest; the script prints the held-out accuracy of the colour and shape probes next to the
+majority class. The same objects are scored for every model in one run, so
 the numbers compare models (a random `crab-plus init` folder gives the untrained baseline).
 
     python benchmarks/vision_features.py crab-plus-synth-init crab-plus-synth-align crab-plus-synth-backbone
@@ -28,6 +29,7 @@ bring it back.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -44,12 +46,16 @@ TRAIN_SHARE = 0.75  # the probes fit on the first 75 % of the objects and are sc
 
 def render_scenes(count: int) -> list[tuple[np.ndarray, list, list[np.ndarray]]]:
     """(frame (FRAME, FRAME, 3), scene objects, their masks) of ``count`` ARIG scenes (seed 11), once for all
-    models."""
+    models. Every object is repainted in a random colour: in AV-Synth a kind's colour goes with its shape, and the
+    probes must tell what the tokens say about each apart."""
     scenes = []
     for index in range(count):
         frame_media = RECIPES["arig"](scene_rng(11, "arig", "train", index), "train", index, FRAME).media[0]
-        frame, masks = render_frame(frame_media.scene, frame_media.time, FRAME)
-        scenes.append((frame, frame_media.scene.objects, masks))
+        paint = scene_rng(11, "colours", index)
+        scene = frame_media.scene.with_objects(replace(obj, colour=str(paint.choice(list(COLOURS))))
+                                               for obj in frame_media.scene.objects)
+        frame, masks = render_frame(scene, frame_media.time, FRAME)
+        scenes.append((frame, scene.objects, masks))
     return scenes
 
 
