@@ -83,6 +83,34 @@ def test_task_router_uses_the_batch_task_ids_and_needs_them():
         _routing(config, torch.randn(1, 5, 8), task_ids=[7])
 
 
+def _router_grad_after_two_steps(layer) -> torch.Tensor:
+    """Two SGD steps on the heads and router of a fresh task-router layer (its B heads start at zero); the
+    router's gradient of the second step."""
+    layer.task_ids = torch.tensor([0, 1])
+    x, target = torch.randn(2, 5, 8), torch.randn(2, 5, 8)
+    optimizer = torch.optim.SGD([layer.ilora_B["default"], layer.ilora_router["default"]], lr=0.5)
+    for _ in range(2):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(layer(x), target).backward()
+        optimizer.step()
+    return layer.ilora_router["default"].grad
+
+
+def test_task_router_starts_nearly_uniform_and_learns():
+    """An exactly uniform start is a fixed point with zero B heads: equal weights give the heads equal gradients,
+    equal heads give the router no gradient. The small random start breaks the tie."""
+    torch.manual_seed(0)
+    config = ILoraConfig(num_heads=3, router="task", num_tasks=2, target_modules=["x"])
+    layer = Linear(nn.Linear(8, 8), "default", config)
+    layer.task_ids = torch.tensor([0, 1])
+    start = layer.routing("default", torch.randn(2, 5, 8))  # (2, 1, 3)
+    assert (start - 1 / 3).abs().max() < 0.05 and (start - 1 / 3).abs().max() > 1e-4
+    assert _router_grad_after_two_steps(layer).abs().max() > 5e-5  # about 3e-4 (seeds 0-2)
+    nn.init.zeros_(layer.ilora_B["default"])
+    nn.init.zeros_(layer.ilora_router["default"])  # the exactly uniform start: the router never moves
+    assert _router_grad_after_two_steps(layer).abs().max() < 1e-6
+
+
 def test_top_k_keeps_k_heads_and_temperature_flattens():
     x = torch.randn(2, 5, 8)
     sparse = _routing(ILoraConfig(num_heads=4, top_k=2, target_modules=["x"]), x)

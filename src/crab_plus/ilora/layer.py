@@ -22,6 +22,8 @@ from ..errors import AdapterError
 from .config import ILoraConfig
 from .router import head_weights, router_logits, usage_cv
 
+TASK_ROUTER_INIT_STD = 0.02  # spread of a task router's initial logits (head weights within a few % of 1/N)
+
 
 class ILoraLayer(BaseTunerLayer):
     adapter_layer_names = ("ilora_A", "ilora_B", "ilora_router")
@@ -82,7 +84,9 @@ class ILoraLayer(BaseTunerLayer):
         else:  # non-zero heads, for tests of the adapter path
             nn.init.kaiming_uniform_(self.ilora_B[adapter_name], a=math.sqrt(5))
         if self.router_kind[adapter_name] == "task":
-            nn.init.zeros_(self.ilora_router[adapter_name])  # every task starts with uniform head weights
+            # Nearly uniform head weights per task. Not exactly uniform: with zero B heads that is a fixed point
+            # (equal weights give the heads equal gradients, equal heads give the router a zero gradient).
+            nn.init.normal_(self.ilora_router[adapter_name], std=TASK_ROUTER_INIT_STD)
         else:
             nn.init.kaiming_uniform_(self.ilora_router[adapter_name], a=math.sqrt(5))
 
