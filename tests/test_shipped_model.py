@@ -1,10 +1,9 @@
 """The small Crab+ shipped inside the package: size, format, default of the pipeline and `crab-plus ask`, and real
 answers on AV-Synth scenes it never saw (seed 5; it was trained on seed 0). Its held-out scores are in
-model_cards/crab-plus-synth-small.md: it hears well (emotion 100 %) and sees colours, but most tasks that need the
-picture are not above chance yet."""
+model_cards/crab-plus-synth-small.md: it hears well (emotion 95 %) and finds the sounding object in the picture,
+but its boxes are rarely tight enough for IoU >= 0.5."""
 
 import json
-import re
 
 import pytest
 from peft import PeftModel
@@ -13,7 +12,6 @@ from transformers import pipeline
 from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import make_synth
-from crab_plus.data.synth.scene import COLOURS, SHAPES
 from crab_plus.demo import is_correct
 from crab_plus.pipelines.ask import SHIPPED_MODEL_DIR, shipped_model_path
 from crab_plus.tasks.answers import Unparsed
@@ -51,22 +49,42 @@ def test_pipeline_without_a_model_loads_the_shipped_one_with_its_adapter(pipe):
     assert pipe.model.base_model.model.name_or_path == str(SHIPPED_MODEL_DIR)
 
 
-COLOUR_WORDS = rf"\b({'|'.join(COLOURS)}) ({'|'.join(SHAPES)})\b"  # "red triangle" -> ("red", "triangle")
-
-
 def test_answers_on_unseen_scenes_parse_and_emotion_beats_chance(pipe, scenes):
-    right, colours = {}, []
+    right = {}
     for key in FAMILIES:
         for sample in scenes[key]:
             result = pipe(video=one(sample.videos), audio=one(sample.audios), task=key, question=sample.question,
                           options=sample.options, frame_idx=sample.frame_idx, max_new_tokens=96)
             assert not isinstance(result["answer"], Unparsed), (key, result["text"])
             right.setdefault(key, []).append(is_correct(key, result["answer"], sample.ground_truth))
-            said, meant = re.findall(COLOUR_WORDS, result["text"]), re.findall(COLOUR_WORDS, sample.target or "")
-            if said and meant:  # the reasoning names the sounding object: its colour can only come from the frames
-                colours.append(said[0][0] == meant[0][0])
     assert sum(right["cremad"]) >= 3  # 4 voices, chance 1 in 4: the model reads emotion from the voice
-    assert len(colours) >= 12 and sum(colours) >= len(colours) / 3  # 6 colours: chance is 1 in 6 (10 of 22 here)
+
+
+def horizontal_third(box) -> int:
+    """0, 1, 2: the left, middle or right third of the 224-pixel answer frame holding the box's centre."""
+    return min(int((box[0] + box[2]) / 2 / (224 / 3)), 2)
+
+
+@pytest.fixture(scope="module")
+def box_scenes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("unseen_boxes")
+    make_synth(out, n=12, seed=5, tasks=("arig", "s4"), test_fraction=0.0, progress=False)
+    return load_avuie(out / "AVUIE_2", "train").by_task()
+
+
+def test_boxes_are_where_the_sounding_object_is_only_with_its_own_frame(pipe, box_scenes):
+    """ARIG and S4 with each clip's own frame, then with the next clip's frame (the audio kept): the box lands in
+    the sounding object's third of the frame far more often with the frame that shows it, so it is seen."""
+    hits = {"own": 0, "other": 0}
+    for key, samples in box_scenes.items():
+        for i, sample in enumerate(samples):
+            for frame, kind in ((sample.videos[0], "own"), (samples[(i + 1) % len(samples)].videos[0], "other")):
+                answer = pipe(video=frame, audio=sample.audios[0], task=key, frame_idx=sample.frame_idx,
+                              max_new_tokens=96)["answer"]
+                truth = horizontal_third(sample.ground_truth.box)
+                hits[kind] += not isinstance(answer, Unparsed) and horizontal_third(answer.box) == truth
+    # 15 and 8 of 24 here; on the 240 held-out ARIG, S4 and MS3 answers 149 and 100 (model card)
+    assert hits["own"] >= hits["other"] + 4, hits
 
 
 def test_ask_uses_the_shipped_model_by_default(scenes, capsys):
