@@ -5,8 +5,8 @@ every object repainted in a random colour, so shape and colour vary apart), runs
 takes for every object the 3x3 merged vision tokens around its centre (9 x out_hidden_size features). A small
 MLP probe (one hidden layer of 256, dropout, 400 full-batch Adam steps) is fitted on the first 75 % of the objects
 and scored on the rest; the script prints the held-out accuracy of the colour and shape probes next to the
-majority class. The same objects are scored for every model in one run, so
-the numbers compare models (a random `crab-plus init` folder gives the untrained baseline).
+majority class. The same objects are scored for every model in one run, so the numbers compare models (a random
+`crab-plus init` folder gives the untrained baseline).
 
     python benchmarks/vision_features.py crab-plus-synth-init crab-plus-synth-align crab-plus-synth-backbone
 

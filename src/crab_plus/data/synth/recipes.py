@@ -18,9 +18,9 @@ from .annotate import (location_word, mask_box, mask_points, number_word, on_scr
                        sounding_at, to_answer_box)
 from .example import Example, Media
 from .render_video import render_frame
-from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face, Scene,
-                    SceneObject, Voice, distinct, layout_slots, sample_background, sample_object, sample_sound,
-                    sample_span)
+from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face,
+                    Scene, SceneObject, Voice, distinct, layout_slots, sample_background, sample_object,
+                    sample_sound, sample_span)
 
 CLIP_SECONDS = 10          # a2v, v2a, ks, avqa_thu, ave, avvp, avcap, ref_avs audio
 EMOTION_SECONDS = 4        # cremad (the emotion policy reads the first 4 s)
