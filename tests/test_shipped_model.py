@@ -12,6 +12,7 @@ from transformers import pipeline
 from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import make_synth
+from crab_plus.data.synth.annotate import ANSWER_FRAME, location_word
 from crab_plus.demo import is_correct
 from crab_plus.pipelines.ask import SHIPPED_MODEL_DIR, shipped_model_path
 from crab_plus.tasks.answers import Unparsed
@@ -60,9 +61,9 @@ def test_answers_on_unseen_scenes_parse_and_emotion_beats_chance(pipe, scenes):
     assert sum(right["cremad"]) >= 3  # 4 voices, chance 1 in 4: the model reads emotion from the voice
 
 
-def horizontal_third(box) -> int:
-    """0, 1, 2: the left, middle or right third of the 224-pixel answer frame holding the box's centre."""
-    return min(int((box[0] + box[2]) / 2 / (224 / 3)), 2)
+def place_of(box) -> str:
+    """"left", "middle" or "right": the third of the answer frame that holds the box's centre."""
+    return location_word((box[0] + box[2]) / 2 / ANSWER_FRAME)
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +79,11 @@ def test_boxes_are_where_the_sounding_object_is_only_with_its_own_frame(pipe, bo
     hits = {"own": 0, "other": 0}
     for key, samples in box_scenes.items():
         for i, sample in enumerate(samples):
+            truth = place_of(sample.ground_truth.box)
             for frame, kind in ((sample.videos[0], "own"), (samples[(i + 1) % len(samples)].videos[0], "other")):
                 answer = pipe(video=frame, audio=sample.audios[0], task=key, frame_idx=sample.frame_idx,
                               max_new_tokens=96)["answer"]
-                truth = horizontal_third(sample.ground_truth.box)
-                hits[kind] += not isinstance(answer, Unparsed) and horizontal_third(answer.box) == truth
+                hits[kind] += not isinstance(answer, Unparsed) and place_of(answer.box) == truth
     # 15 and 8 of 24 here; on the 240 held-out ARIG, S4 and MS3 answers 149 and 100 (model card)
     assert hits["own"] >= hits["other"] + 4, hits
 
