@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import av
 import numpy as np
@@ -152,6 +153,18 @@ def test_boxes_points_and_masks_match_the_rendered_objects(synth):
                 assert tuple(box) == mask_box(mask)
                 for x, y in _points_of(answer):
                     assert mask[int(y / scale), int(x / scale)]
+
+
+def test_box_targets_write_every_coordinate_with_three_digits(synth):
+    out, _ = synth
+    numbers = []
+    for task in ("s4", "ms3", "ref_avs", "arig"):
+        for split in ("train", "test"):
+            for record in _records(out / "AVUIE_2", task, split):
+                structured = record[TARGET[task]].split("\n")[-1]
+                numbers += re.findall(r"[\[(,]\s*(\d+)(?=[,\])])", structured)
+    assert len(numbers) > 20 and all(len(n) == 3 for n in numbers), numbers
+    assert any(n.startswith("0") for n in numbers)  # some coordinate below 100 was padded
 
 
 def _box_of(answer) -> list[float]:

@@ -91,6 +91,15 @@ def test_box_points_release_and_arig():
     assert isinstance(parse("arig", "The sounding object is guitar."), Unparsed)
 
 
+def test_padded_coordinates_are_written_for_box_answers_only_and_read_back():
+    box = BoxPoints("dog", (7, 40, 130, 224), ((50, 70.5),))
+    s4 = TASKS["s4"].format_answer(box, coordinate_digits=3)
+    assert "[007,040,130,224]" in s4 and "[050,70.5]" in s4 and parse("s4", s4) == box
+    arig = TASKS["arig"].format_answer(BoxPoints("dog", (7, 40, 130, 224)), coordinate_digits=3)
+    assert "<obj>(007,040)(130,224)</obj>" in arig
+    assert TASKS["ks"].format_answer(Label("dog"), coordinate_digits=3) == TASKS["ks"].format_answer(Label("dog"))
+
+
 def test_rescale_to_the_original_frame():
     answer = BoxPoints("dog", (56, 56, 168, 112), ((112, 112),))
     big = answer.rescale(448, 112)

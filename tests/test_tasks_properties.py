@@ -44,17 +44,17 @@ ANSWERS = {
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _round_trip(key, answer, why):
+def _round_trip(key, answer, why, coordinate_digits=0):
     task = TASKS[key]
-    text = task.format_answer(answer, reasoning=why)
+    text = task.format_answer(answer, reasoning=why, coordinate_digits=coordinate_digits)
     assert task.parse(text) == answer, text
 
 
 @pytest.mark.parametrize("key", list(ANSWERS))
 @SETTINGS
-@given(data=st.data(), why=reasoning)
-def test_round_trip(key, data, why):
-    _round_trip(key, data.draw(ANSWERS[key]), why)
+@given(data=st.data(), why=reasoning, digits=st.sampled_from([0, 3, 4]))
+def test_round_trip(key, data, why, digits):
+    _round_trip(key, data.draw(ANSWERS[key]), why, digits)
 
 
 @SETTINGS

@@ -20,7 +20,9 @@ class AnswerFormat:
     name: short name (docs, reports).
     answer_type: the typed answer class the parser returns (besides Unparsed).
     parse: text -> answer or Unparsed (must never raise; Task.parse guards it anyway).
-    format: answer -> the structured part of the target text (no reasoning).
+    format: answer -> the structured part of the target text (no reasoning); formats with
+        ``has_coordinates`` also take ``digits`` (zero-pad pixel coordinates to that width, see
+        :func:`~crab_plus.tasks.parsers.format_coordinate`).
     to_metric: answer -> the plain data its metric takes (see docs/metrics.md), or None when it has none.
     example: an example of the structured text (for docs and prompts).
     takes_reasoning: whether a reasoning paragraph may precede the structured part (not for free text, which
@@ -34,6 +36,7 @@ class AnswerFormat:
     to_metric: Callable[[Any], Any] | None
     example: str
     takes_reasoning: bool = True
+    has_coordinates: bool = False
 
 
 def _events(events) -> list[tuple[str, float, float]]:
@@ -56,12 +59,13 @@ AVVP = AnswerFormat("avvp_events", AVVPEvents, parsers.parse_avvp, parsers.forma
 # Segmentation answers are prompts for the SAM stage, not masks: their metric input comes from that stage.
 BOX_POINTS = AnswerFormat("box_points", BoxPoints, parsers.parse_box_points, parsers.format_box_points, None,
                           "The object making the sound in the video is dog. Its bounding box is [30,40,130,130], "
-                          "and three points on it are [50,70], [80,85], [110,100].")
+                          "and three points on it are [50,70], [80,85], [110,100].", has_coordinates=True)
 OBJ_BOX = AnswerFormat("obj_box", BoxPoints, parsers.parse_box_points, parsers.format_obj_box,
-                       lambda a: list(a.box), "The sounding object is dog. Its coordinates are <obj>(10,20)(120,150)</obj>.")
+                       lambda a: list(a.box), "The sounding object is dog. Its coordinates are <obj>(10,20)(120,150)</obj>.",
+                       has_coordinates=True)
 REF_AVS = AnswerFormat("ref_avs", RefAVSAnswer, parsers.parse_ref_avs, parsers.format_ref_avs, None,
                        "<answer>true</answer> The object is the dog on the left. Its bounding box is [20,30,110,110], "
-                       "and three points on it are [30,50], [60,65], [90,80].")
+                       "and three points on it are [30,50], [60,65], [90,80].", has_coordinates=True)
 CAPTION = AnswerFormat("caption", Caption, parsers.parse_caption, parsers.format_caption, lambda a: a.text,
                        "A man plays an acoustic guitar while singing.", takes_reasoning=False)
 

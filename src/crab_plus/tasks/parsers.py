@@ -24,6 +24,14 @@ def format_number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+def format_coordinate(value: float, digits: int = 0) -> str:
+    """A pixel coordinate; ``digits`` > 0 zero-pads whole non-negative values to that width (``72`` -> ``072``), so
+    every coordinate is the same number of digit tokens and its first digit always means the same place value.
+    Parsers read both forms."""
+    text = format_number(value)
+    return text.zfill(digits) if digits > 0 and float(value).is_integer() and value >= 0 else text
+
+
 def _clean_label(text: str) -> str:
     """Whitespace collapsed; final sentence punctuation, markdown emphasis and a pair of quotes removed."""
     text = " ".join(text.split()).rstrip(".!?").strip().strip("*").strip()
@@ -248,21 +256,21 @@ def parse_box_points(text: str) -> BoxPoints | Unparsed:
 _POINT_COUNT = {1: "one point", 2: "two points", 3: "three points"}
 
 
-def format_box_points(answer: BoxPoints) -> str:
+def format_box_points(answer: BoxPoints, digits: int = 0) -> str:
     named = f"The object making the sound in the video is {answer.label}. " if answer.label else ""
-    return named + _box_sentence(answer)
+    return named + _box_sentence(answer, digits)
 
 
-def _box_sentence(answer: BoxPoints) -> str:
-    box = ",".join(format_number(v) for v in answer.box)
-    points = ", ".join(f"[{format_number(x)},{format_number(y)}]" for x, y in answer.points)
+def _box_sentence(answer: BoxPoints, digits: int = 0) -> str:
+    box = ",".join(format_coordinate(v, digits) for v in answer.box)
+    points = ", ".join(f"[{format_coordinate(x, digits)},{format_coordinate(y, digits)}]" for x, y in answer.points)
     tail = f", and {_POINT_COUNT[len(answer.points)]} on it are {points}" if answer.points else ""
     return f"Its bounding box is [{box}]{tail}."
 
 
-def format_obj_box(answer: BoxPoints) -> str:
+def format_obj_box(answer: BoxPoints, digits: int = 0) -> str:
     """ARIG: ``The sounding object is {obj}. Its coordinates are <obj>(x1,y1)(x2,y2)</obj>.`` (no points)."""
-    x1, y1, x2, y2 = (format_number(v) for v in answer.box)
+    x1, y1, x2, y2 = (format_coordinate(v, digits) for v in answer.box)
     named = f"The sounding object is {answer.label}. " if answer.label else ""
     return f"{named}Its coordinates are <obj>({x1},{y1})({x2},{y2})</obj>."
 
@@ -284,11 +292,11 @@ def parse_ref_avs(text: str) -> RefAVSAnswer | Unparsed:
     return target if isinstance(target, Unparsed) else RefAVSAnswer(True, target)
 
 
-def format_ref_avs(answer: RefAVSAnswer) -> str:
+def format_ref_avs(answer: RefAVSAnswer, digits: int = 0) -> str:
     if not answer.exists or answer.target is None:
         return "<answer>false</answer> The described object is not in the frame."
     named = f"The object is {answer.target.label}. " if answer.target.label else ""
-    return f"<answer>true</answer> {named}{_box_sentence(answer.target)}"
+    return f"<answer>true</answer> {named}{_box_sentence(answer.target, digits)}"
 
 
 # ------------------------------------------------------------------------------------------------- captions

@@ -117,12 +117,17 @@ class Task:
         except Exception as error:  # a user's parser failing must not stop an evaluation
             return Unparsed(text, f"the {self.answer_format.name} parser failed: {type(error).__name__}: {error}")
 
-    def format_answer(self, answer: Any, reasoning: str = "") -> str:
-        """Target text: the optional reasoning paragraph, then the structured answer in the release format."""
+    def format_answer(self, answer: Any, reasoning: str = "", *, coordinate_digits: int = 0) -> str:
+        """Target text: the optional reasoning paragraph, then the structured answer in the release format.
+        ``coordinate_digits`` > 0 zero-pads the pixel coordinates of box answers to that many digits (other
+        answers have none)."""
         expected = self.answer_format.answer_type
         if not isinstance(answer, expected):
             raise TaskError(f"task {self.key!r} answers with {expected.__name__}, got {type(answer).__name__}.")
-        structured = self.answer_format.format(answer)
+        if coordinate_digits and self.answer_format.has_coordinates:
+            structured = self.answer_format.format(answer, digits=coordinate_digits)
+        else:
+            structured = self.answer_format.format(answer)
         if not reasoning or not reasoning.strip():
             return structured
         if not self.answer_format.takes_reasoning:

@@ -8,6 +8,10 @@ import numpy as np
 from .scene import Scene, SceneObject
 
 ANSWER_FRAME = 224  # answer coordinates are pixels of the 224x224 frame (REFERENCE section 5)
+# Targets write every coordinate with 3 digits ("072"): digits are single tokens, so with unpadded numbers a
+# leading "2" may start 24 or 224, and the small model wrote "(136,76)(24,150)" for a box reaching x = 2xx in
+# 29 of 80 ARIG answers. Padded, the first digit is always the hundreds: a coarse place, then finer ones.
+COORDINATE_DIGITS = 3
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six")
 
 
@@ -78,11 +82,11 @@ def number_word(n: int) -> str:
 # ------------------------------------------------------------------------------------------------ targets
 def target_text(task_key: str, answer: object, reasoning: str) -> str:
     """The training target for ``answer`` (a typed answer of crab_plus.tasks.answers) by the task's formatter,
-    checked to parse back to the same answer."""
+    coordinates padded to :data:`COORDINATE_DIGITS`, checked to parse back to the same answer."""
     from ...tasks import get_task
 
     task = get_task(task_key)
-    text = task.format_answer(answer, reasoning)
+    text = task.format_answer(answer, reasoning, coordinate_digits=COORDINATE_DIGITS)
     parsed = task.parse(text)
     if parsed != answer:
         raise AssertionError(f"{task_key}: target {text!r} parses to {parsed!r}, not {answer!r}")
