@@ -62,8 +62,9 @@ def test_converted_release_adapter_matches_the_release_formula(tmp_path):
     fresh, _ = tiny_crab()
     with torch.no_grad():
         logits = load_ilora(fresh, tmp_path / "adapter")(**inputs).logits
-    # fp32 summation order differs (one batched matmul vs head by head) through 4 adapted stacks
-    torch.testing.assert_close(logits, expected, rtol=1e-3, atol=2e-4)
+    # fp32 summation order differs (one batched matmul vs head by head) through 4 adapted stacks, and with the CPU's
+    # kernels: up to 3.8e-4 apart on one 2-core machine; the adapter itself moves the logits by 0.18 on average
+    torch.testing.assert_close(logits, expected, rtol=1e-3, atol=1e-3)
     assert not torch.allclose(logits, model(**inputs).logits)  # the adapter changes the output
 
 
