@@ -71,32 +71,6 @@ def _sound_phrase(obj: SceneObject) -> str:
     return SOUND_WORDS[obj.sound.kind]
 
 
-def _a(obj: SceneObject) -> str:
-    """'a red circle', 'an ...'."""
-    return f"{'an' if obj.colour[0] in 'aeiou' else 'a'} {obj.described}"
-
-
-def _listing(parts: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-
-
-def _seen(scene: Scene, *, motion: bool = False, place: bool = False) -> str:
-    """The visible objects from left to right ("a red circle that shakes and a green square"), optionally with
-    how each moves and where it is. Reasoning that names everything in view, in a fixed order, lets a small model
-    answer by reading its own description (what it does well: captions) instead of searching the picture."""
-    parts = []
-    for obj in sorted(scene.visible_objects(), key=lambda o: o.x):
-        parts.append(_a(obj) + (f" that {MOTION_WORDS[obj.motion]}" if motion else "")
-                     + (f" {PLACE_PHRASES[location_word(obj.x)].lower()}" if place else ""))
-    return _listing(parts) if parts else "nothing"
-
-
-def _heard_moving(obj: SceneObject) -> str:
-    """A sound and the motion its loudness follows ("noise bursts that follow an object that shakes")."""
-    return f"{_sound_phrase(obj)} that follow{'' if _is(obj) == 'are' else 's'} an object that {MOTION_WORDS[obj.motion]}"
-
-
 def _is(obj: SceneObject) -> str:
     """Verb agreement for the sound's phrase ("noise bursts are", "a steady tone is")."""
     return "are" if obj.sound.kind in ("noise", "chirp") else "is"
@@ -141,8 +115,8 @@ def a2v(rng, split: str, index: int, size: int) -> Example:
     record = {"video1_path": f"{vid}_1.mp4", "video2_path": f"{vid}_2.mp4", "audio_path": f"{vid}.wav",
               "correct_video": correct, "audio_event": f"{target.shape} ({SOUND_OF_SHAPE[target.shape]})",
               "video1_event": _event_name(videos[0]), "video2_event": _event_name(videos[1])}
-    why = (f"The audio has {_sound_phrase(target)} whose loudness follows an object that {MOTION_WORDS[target.motion]}. "
-           f"Video 1 shows {_seen(videos[0], motion=True)}. Video 2 shows {_seen(videos[1], motion=True)}.")
+    why = (f"The audio has {_sound_phrase(target)} whose loudness follows an object that {MOTION_WORDS[target.motion]}; "
+           f"video {correct} shows the {target.described} moving that way.")
     media = [Media(f"video/{vid}_1.mp4", "video", videos[0]), Media(f"video/{vid}_2.mp4", "video", videos[1]),
              Media(f"audio/{vid}.wav", "audio", scene)]
     return Example(record, A.choice(correct), why, "label", conflict, media)
@@ -157,8 +131,8 @@ def v2a(rng, split: str, index: int, size: int) -> Example:
     record = {"video_path": f"{vid}.mp4", "audio1_path": f"{vid}_1.wav", "audio2_path": f"{vid}_2.wav",
               "correct_audio": correct, "audio1_event": _event_name(audios[0]), "video_event": _event_name(scene),
               "audio2_event": _event_name(audios[1])}
-    why = (f"The video shows {_seen(scene, motion=True)}. "
-           + " ".join(f"Audio {i} has {_heard_moving(audio.sounding_objects()[0])}." for i, audio in enumerate(audios, 1)))
+    why = (f"The video shows a {target.described} that {MOTION_WORDS[target.motion]}; audio {correct} has "
+           f"{_sound_phrase(target)} following that movement.")
     media = [Media(f"video/{vid}.mp4", "video", scene), Media(f"audio/{vid}_1.wav", "audio", audios[0]),
              Media(f"audio/{vid}_2.wav", "audio", audios[1])]
     return Example(record, A.choice(correct), why, "label", conflict, media)
@@ -276,10 +250,8 @@ def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
     scene = _avqa_scene(rng)
     question, answer, qtype, conflict = _avqa_question(rng, scene)
-    heard = _listing([f"{_sound_phrase(o)} from {o.sound.onset:.0f} s, "
-                      + (f"made by the {o.shape}" if o.visible is not None else "made off screen")
-                      for o in sorted(scene.sounding_objects(), key=lambda o: o.sound.onset)])
-    why = f"I see {_seen(scene, place=True)}. I hear {heard}."
+    heard = ", ".join(f"{_sound_phrase(o)} from {o.sound.onset:.0f} s" for o in scene.sounding_objects())
+    why = f"I see {len(scene.visible_objects())} objects and hear {heard}."
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
               "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
     return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
@@ -492,7 +464,8 @@ def caption_of(scene: Scene) -> str:
     visible = sorted(scene.visible_objects(), key=lambda o: o.x)
     parts = []
     for obj in visible:
-        what = f"{PLACE_PHRASES[location_word(obj.x)]}, {_a(obj)} {MOTION_WORDS[obj.motion]}"
+        article = "an" if obj.colour[0] in "aeiou" else "a"
+        what = f"{PLACE_PHRASES[location_word(obj.x)]}, {article} {obj.described} {MOTION_WORDS[obj.motion]}"
         parts.append(f"{what} in silence." if obj.sound is None else f"{what} and makes {_sound_phrase(obj)}.")
     for obj in scene.objects:
         if obj.visible is None:
