@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from ..errors import CheckpointError, ConfigError
@@ -38,6 +39,19 @@ def load_training_samples(data_args: DataArguments, seed: int):
     return mixture.samples, task_keys, mixture.report
 
 
+def _training_data(data_args: DataArguments, seed: int):
+    """-> (samples, task keys, mixture report or None, collator class): annotations or text-only lessons."""
+    if data_args.lessons is not None:
+        from ..data.synth.lessons import LESSON_TASKS, LessonCollator, make_lessons
+
+        return make_lessons(data_args.lessons, seed), list(LESSON_TASKS), None, LessonCollator
+    from ..data import CrabPlusCollator
+
+    samples, task_keys, report = load_training_samples(data_args, seed)
+    logger.info("training mixture:\n%s", report)
+    return samples, task_keys, report, partial(CrabPlusCollator, padding_side="right")
+
+
 def _materialise_tiny(output_dir: Path, seed: int, main_process_first) -> str:
     """Write the tiny random model + processor to ``output_dir/base`` once (main process first) -> its path."""
     base = output_dir / "base"
@@ -59,7 +73,6 @@ def run_training(config=None, overrides: list[str] | None = None, *, resume: boo
     """
     from transformers.trainer_utils import get_last_checkpoint
 
-    from ..data import CrabPlusCollator
     from .model import build_model_for_training
     from .trainer import CrabPlusTrainer
 
@@ -71,22 +84,23 @@ def run_training(config=None, overrides: list[str] | None = None, *, resume: boo
         if checkpoint is None:
             raise CheckpointError(f"--resume: no checkpoint-* folder in {output_dir}; train without --resume, "
                                   "or set save_strategy/save_steps so that checkpoints are written.")
-    samples, task_keys, mixture_report = load_training_samples(data_args, training_args.seed)
-    logger.info("training mixture:\n%s", mixture_report)
+    samples, task_keys, mixture_report, collator = _training_data(data_args, training_args.seed)
     if model_args.model_name_or_path == "tiny":
         model_args.model_name_or_path = _materialise_tiny(output_dir, 0, training_args.main_process_first)
     model, processor = build_model_for_training(model_args, adapter_args, seed=training_args.seed,
                                                 task_keys=task_keys)
     trainer = CrabPlusTrainer(
         model=model, args=training_args, train_dataset=samples, processing_class=processor,
-        data_collator=CrabPlusCollator(processor, task_keys, padding_side="right"), task_keys=task_keys,
+        data_collator=collator(processor, task_keys), task_keys=task_keys,
         callbacks=callbacks,
     )
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model()
     if trainer.is_world_process_zero():
         info = {"task_keys": task_keys, "model": asdict(model_args), "data": asdict(data_args),
-                "adapter": asdict(adapter_args), "mixture": mixture_report.as_dict()}
+                "adapter": asdict(adapter_args)}
+        if mixture_report is not None:
+            info["mixture"] = mixture_report.as_dict()
         (output_dir / TRAINING_INFO).write_text(json.dumps(info, indent=2, default=str))
     return trainer
 

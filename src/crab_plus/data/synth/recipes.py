@@ -17,6 +17,7 @@ from . import answers as A  # typed answers; imports the task registry lazily
 from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
                        sounding_at, to_answer_box)
 from .example import Example, Media
+from .matching import a2v_reasoning, v2a_reasoning
 from .render_video import render_frame
 from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face,
                     Scene, SceneObject, Voice, distinct, layout_slots, sample_background, sample_object,
@@ -84,11 +85,11 @@ def _look_alike(rng, scene: Scene, target: SceneObject) -> Scene:
                               for o in scene.objects)
 
 
-def _other_scene(rng, exclude_shape: str) -> Scene:
-    """A different scene whose sounding object is of another shape than ``exclude_shape``."""
+def _other_scene(rng, exclude_shapes: set[str]) -> Scene:
+    """A different scene with none of ``exclude_shapes`` in it (seen or heard), so the kinds alone tell it apart."""
     while True:
         scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
-        if scene.sounding_objects()[0].shape != exclude_shape:
+        if not exclude_shapes & {o.shape for o in scene.objects}:
             return scene
 
 
@@ -97,8 +98,16 @@ def _matching_pair(rng) -> tuple[Scene, Scene, bool]:
     scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
     target = scene.sounding_objects()[0]
     conflict = bool(rng.random() < 0.5)
-    distractor = _look_alike(rng, scene, target) if conflict else _other_scene(rng, target.shape)
+    distractor = _look_alike(rng, scene, target) if conflict else _other_scene(rng, _shapes(scene))
     return scene, distractor, conflict
+
+
+def _shapes(scene: Scene) -> set[str]:
+    return {o.shape for o in scene.objects}
+
+
+def _shapes_left_to_right(scene: Scene) -> list[str]:
+    return [o.shape for o in sorted(scene.visible_objects(), key=lambda o: o.x)]
 
 
 def _event_name(scene: Scene) -> str:
@@ -115,8 +124,7 @@ def a2v(rng, split: str, index: int, size: int) -> Example:
     record = {"video1_path": f"{vid}_1.mp4", "video2_path": f"{vid}_2.mp4", "audio_path": f"{vid}.wav",
               "correct_video": correct, "audio_event": f"{target.shape} ({SOUND_OF_SHAPE[target.shape]})",
               "video1_event": _event_name(videos[0]), "video2_event": _event_name(videos[1])}
-    why = (f"The audio has {_sound_phrase(target)} whose loudness follows an object that {MOTION_WORDS[target.motion]}; "
-           f"video {correct} shows the {target.described} moving that way.")
+    why = a2v_reasoning(target.shape, [_shapes_left_to_right(v) for v in videos], correct)
     media = [Media(f"video/{vid}_1.mp4", "video", videos[0]), Media(f"video/{vid}_2.mp4", "video", videos[1]),
              Media(f"audio/{vid}.wav", "audio", scene)]
     return Example(record, A.choice(correct), why, "label", conflict, media)
@@ -131,8 +139,7 @@ def v2a(rng, split: str, index: int, size: int) -> Example:
     record = {"video_path": f"{vid}.mp4", "audio1_path": f"{vid}_1.wav", "audio2_path": f"{vid}_2.wav",
               "correct_audio": correct, "audio1_event": _event_name(audios[0]), "video_event": _event_name(scene),
               "audio2_event": _event_name(audios[1])}
-    why = (f"The video shows a {target.described} that {MOTION_WORDS[target.motion]}; audio {correct} has "
-           f"{_sound_phrase(target)} following that movement.")
+    why = v2a_reasoning(_shapes_left_to_right(scene), [a.sounding_objects()[0].shape for a in audios], correct)
     media = [Media(f"video/{vid}.mp4", "video", scene), Media(f"audio/{vid}_1.wav", "audio", audios[0]),
              Media(f"audio/{vid}_2.wav", "audio", audios[1])]
     return Example(record, A.choice(correct), why, "label", conflict, media)

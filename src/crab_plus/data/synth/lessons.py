@@ -1,0 +1,103 @@
+"""Text-only lessons for the matching tasks' in-context step, taught before the multi-task stage.
+
+The a2v/v2a reasoning (:mod:`.matching`) lists what each candidate shows or sounds like and then gives a verdict
+word, which depends only on words already written: is the heard kind among this video's shapes, is this audio's
+kind among the seen shapes. A language model pretrained on text does this lookup in context; the small
+from-scratch model does not, and learning it from the few hundred matching clips of the multi-task stage does
+not happen in the step budget (model_cards/crab-plus-synth-small.md, (13) and (14)). A lesson is a matching
+task's prompt and target with random kinds and no media: ``crab-plus train synth_lessons`` trains the language
+model on them (the HF Trainer with :class:`LessonCollator`), much as the released Crab+ starts from an LLM.
+
+A run of random tokens (20 to 200) stands where the media tokens would be, so the lookup is learnt wherever the
+target sits in a sequence. Lessons are plain cases only: a look-alike candidate (same kinds, another rhythm)
+can only be told apart from the media.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .matching import a2v_reasoning, v2a_reasoning
+from .scene import SHAPES
+
+LESSON_TASKS = ("a2v", "v2a")
+FILLER_TOKENS = (20, 200)  # min, max random tokens standing in for the media
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One text-only training sample: ``task`` (its prompt, no media) and ``target`` (reasoning + answer)."""
+
+    task: str
+    target: str
+    filler_seed: int
+
+
+def make_lesson(rng: np.random.Generator) -> Lesson:
+    """A random plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other
+    candidate has none of the kinds involved."""
+    from ...tasks import get_task
+    from .annotate import target_text
+    from .answers import choice
+
+    task = LESSON_TASKS[int(rng.integers(len(LESSON_TASKS)))]
+    correct = int(rng.integers(1, 3))
+    shapes = [str(s) for s in rng.permutation(SHAPES)]
+    own = shapes[:int(rng.integers(1, 3))]          # the matching clip's shapes, left to right
+    other = shapes[2:2 + int(rng.integers(1, 3))]   # the other clip's: none of the matching clip's
+    heard = own[int(rng.integers(len(own)))]
+    if task == "a2v":
+        reasoning = a2v_reasoning(heard, [own, other] if correct == 1 else [other, own], correct)
+    else:
+        kinds = [heard, other[int(rng.integers(len(other)))]]
+        reasoning = v2a_reasoning(own, kinds if correct == 1 else kinds[::-1], correct)
+    get_task(task)  # the task is registered (target_text formats with its answer format)
+    return Lesson(task, target_text(task, choice(correct), reasoning), int(rng.integers(2**31)))
+
+
+def make_lessons(n: int, seed: int = 0) -> list[Lesson]:
+    """``n`` lessons, the same for the same ``seed``."""
+    rng = np.random.default_rng(seed)
+    return [make_lesson(rng) for _ in range(n)]
+
+
+class LessonCollator:
+    """Lessons -> a right-padded training batch: ``input_ids``, ``attention_mask``, ``labels`` (the target only)
+    and ``task_ids`` (index into ``task_keys``), as :class:`~crab_plus.data.CrabPlusCollator` gives.
+
+    The prompt is the task's chat prompt with the lead text and instruction; random tokens (drawn from the
+    lesson's ``filler_seed``, ordinary vocabulary only) take the place of the media.
+    """
+
+    def __init__(self, processor, task_keys: Sequence[str]):
+        missing = [t for t in LESSON_TASKS if t not in task_keys]
+        if missing:
+            from ...errors import ConfigError
+
+            raise ConfigError(f"lessons are of tasks {list(LESSON_TASKS)}; task_keys lacks {missing}.")
+        self.processor = processor
+        self.task_keys = list(task_keys)
+        # ordinary tokens only: the special tokens (media placeholders, chat markers) follow the learnt vocabulary
+        self._ordinary = min(processor.tokenizer.all_special_ids + [len(processor.tokenizer)])
+
+    def _prepare(self, lesson: Lesson):
+        from ...tasks import get_task
+
+        task = get_task(lesson.task)
+        rng = np.random.default_rng(lesson.filler_seed)
+        filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
+        filler = self.processor.tokenizer.decode(filler_ids.tolist())
+        content = [{"type": "text", "text": f"{task.lead_text} {filler} {task.instruction()}"}]
+        prompt = self.processor.apply_chat_template([{"role": "user", "content": content}], tokenize=False,
+                                                    add_generation_prompt=True)
+        return self.processor(text=prompt, target=lesson.target, return_tensors="pt")
+
+    def __call__(self, lessons: Sequence[Lesson]):
+        import torch
+
+        batch = self.processor.pad([self._prepare(lesson) for lesson in lessons], padding_side="right")
+        batch["task_ids"] = torch.tensor([self.task_keys.index(l.task) for l in lessons], dtype=torch.long)  # (B,)
+        return batch

@@ -1,0 +1,70 @@
+"""Text-only matching lessons: their targets follow the matching tasks' format and logic, the collator makes
+training batches, and `crab-plus train` trains the tiny model on them through the Trainer."""
+
+import json
+import re
+
+import pytest
+import torch
+
+from crab_plus.data.synth.lessons import LessonCollator, make_lessons
+from crab_plus.errors import ConfigError
+from crab_plus.tasks import get_task
+from crab_plus.testing import tiny_crab_plus
+from crab_plus.training.run import run_training
+
+
+def _verdicts(target: str) -> list[tuple[str, list[str], str]]:
+    """'Video 1: square, triangle, no.' -> [("1", ["square", "triangle"], "no"), ...] for both tasks' formats."""
+    return [(n, items.split(", "), verdict)
+            for n, items, verdict in re.findall(r"(?:Video|Audio) (\d): ([a-z, ]+?), (yes|no)\.", target)]
+
+
+def test_lessons_are_consistent_plain_matching_cases():
+    lessons = make_lessons(200, seed=3)
+    assert lessons == make_lessons(200, seed=3) and lessons != make_lessons(200, seed=4)
+    assert {l.task for l in lessons} == {"a2v", "v2a"}
+    for lesson in lessons:
+        answer = get_task(lesson.task).parse(lesson.target)
+        verdicts = _verdicts(lesson.target)
+        assert [v for _, _, v in verdicts].count("yes") == 1, lesson.target
+        assert verdicts[answer.index - 1][2] == "yes"
+        if lesson.task == "a2v":  # the heard kind is in the matching video only
+            heard = re.match(r"Heard: (\w+)\.", lesson.target).group(1)
+            assert [heard in shapes for _, shapes, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
+        else:  # the matching audio's kind is among the seen shapes, the other's is not
+            seen = re.match(r"Seen: ([a-z, ]+)\.", lesson.target).group(1).split(", ")
+            assert [kinds[0] in seen for _, kinds, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
+
+
+def test_collator_labels_only_the_target_after_a_random_filler():
+    _, processor = tiny_crab_plus(seed=0)
+    lessons = make_lessons(6, seed=0)
+    batch = LessonCollator(processor, ["a2v", "ks", "v2a"])(lessons)
+    assert batch["input_ids"].shape == batch["labels"].shape == batch["attention_mask"].shape
+    assert batch["task_ids"].tolist() == [[0, 2][l.task == "v2a"] for l in lessons]
+    lengths = batch["attention_mask"].sum(-1)
+    assert len(set(lengths.tolist())) > 1  # the filler length varies
+    for row, lesson in enumerate(lessons):
+        labelled = batch["labels"][row][batch["labels"][row] != -100]
+        assert processor.tokenizer.decode(labelled).startswith(lesson.target)
+        assert "pixel_values_videos" not in batch and "input_features" not in batch  # text only
+    with pytest.raises(ConfigError, match="v2a"):
+        LessonCollator(processor, ["a2v", "ks"])
+
+
+def test_train_on_lessons_writes_a_full_model(tmp_path):
+    out = tmp_path / "lessons"
+    trainer = run_training({"model_name_or_path": "tiny", "lessons": 8, "adapter": "none",
+                            "train_parts": ["text", "lm_head"], "output_dir": str(out),
+                            "per_device_train_batch_size": 4, "max_steps": 2, "logging_steps": 1,
+                            "learning_rate": 1e-3, "use_cpu": True, "report_to": "none",
+                            "remove_unused_columns": False, "save_strategy": "no", "disable_tqdm": True})
+    info = json.loads((out / "crab_plus_training.json").read_text())
+    assert info["task_keys"] == ["a2v", "v2a"] and info["data"]["lessons"] == 8 and "mixture" not in info
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    assert len(logs) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in logs)
+    assert (out / "model.safetensors").is_file()
+    with pytest.raises(ConfigError, match="one of the two"):
+        run_training({"model_name_or_path": "tiny", "output_dir": str(tmp_path / "x"), "adapter": "none",
+                      "train_parts": ["text"]})
