@@ -67,10 +67,15 @@ def test_shipped_accelerate_configs_load():
 
 
 def test_shipped_model_stages_chain_into_each_other():
-    # stage 0 (captions only) -> stage 1 (every task, all weights) -> stage 2 (I-LoRA on the frozen backbone)
+    # stage 0 (captions only) -> 0b (text-only matching lessons, the language model only) -> stage 1 (every task,
+    # all weights) -> stage 2 (I-LoRA on the frozen backbone)
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
+    lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
+    assert lessons_model.model_name_or_path == align.output_dir and lessons_data.annotations is None
+    assert lessons_data.lessons == lessons.max_steps * lessons.per_device_train_batch_size  # each lesson once
+    assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
-    assert backbone_model.model_name_or_path == align.output_dir and backbone_data.tasks is None
+    assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
     ilora_model, _, ilora_adapter, _ = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == backbone.output_dir and ilora_adapter.adapter == "ilora"

@@ -8,7 +8,7 @@ not happen in the step budget (model_cards/crab-plus-synth-small.md, (13) and (1
 task's prompt and target with random kinds and no media: ``crab-plus train synth_lessons`` trains the language
 model on them (the HF Trainer with :class:`LessonCollator`), much as the released Crab+ starts from an LLM.
 
-A run of random tokens (20 to 200) stands where the media tokens would be, so the lookup is learnt wherever the
+A run of random tokens (10 to 100 drawn, about 15 to 150 once decoded and re-tokenised) stands where the media tokens would be, so the lookup is learnt wherever the
 target sits in a sequence. Lessons are plain cases only: a look-alike candidate (same kinds, another rhythm)
 can only be told apart from the media.
 """
@@ -24,7 +24,7 @@ from .matching import a2v_reasoning, v2a_reasoning
 from .scene import SHAPES
 
 LESSON_TASKS = ("a2v", "v2a")
-FILLER_TOKENS = (20, 200)  # min, max random tokens standing in for the media
+FILLER_TOKENS = (10, 100)  # min, max random tokens standing in for the media (more once decoded and re-tokenised)
 
 
 @dataclass(frozen=True)
