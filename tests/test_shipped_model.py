@@ -1,7 +1,7 @@
 """The small Crab+ shipped inside the package: size, format, default of the pipeline and `crab-plus ask`, and real
 answers on AV-Synth scenes it never saw (seed 5; it was trained on seed 0). Its held-out scores are in
-model_cards/crab-plus-synth-small.md: it hears well (emotion 95 %) and finds the sounding object in the picture,
-but its boxes are rarely tight enough for IoU >= 0.5."""
+model_cards/crab-plus-synth-small.md: it hears well (emotion 90 %), finds the sounding object in the picture and
+matches a clip to the sound of the same kind, but its boxes are rarely tight enough for IoU >= 0.5."""
 
 import json
 
@@ -73,7 +73,7 @@ def place_of(box) -> str:
 
 @pytest.fixture(scope="module")
 def box_scenes(tmp_path_factory):
-    return unseen_scenes(tmp_path_factory, 12, ("arig", "s4"))
+    return unseen_scenes(tmp_path_factory, 20, ("arig", "s4"))
 
 
 def test_boxes_are_where_the_sounding_object_is_only_with_its_own_frame(pipe, box_scenes):
@@ -87,7 +87,7 @@ def test_boxes_are_where_the_sounding_object_is_only_with_its_own_frame(pipe, bo
                 answer = pipe(video=frame, audio=sample.audios[0], task=key, frame_idx=sample.frame_idx,
                               max_new_tokens=96)["answer"]
                 hits[kind] += not isinstance(answer, Unparsed) and place_of(answer.box) == truth
-    # 16 and 8 of 24 here; on the 240 held-out ARIG, S4 and MS3 answers 156 and 92 (model card)
+    # 23 and 16 of 40 here; on the 240 held-out ARIG, S4 and MS3 answers 148 and 90 (model card)
     assert hits["own"] >= hits["other"] + 4, hits
 
 
@@ -117,5 +117,5 @@ def test_matching_follows_the_matching_candidate_in_either_order(pipe, match_sce
                 truth = 3 - sample.ground_truth.index if swap else sample.ground_truth.index
                 answer = pipe(video=one(videos), audio=one(audios), task=key, max_new_tokens=64)["answer"]
                 answers.append(not isinstance(answer, Unparsed) and answer.index == truth)
-    # chance is half; held out (model card): 0.99 of the plain records of each task
+    # 19 of 20 here; chance is half; held out (model card): 35 of 39 (a2v) and 42 of 42 (v2a) plain records
     assert len(answers) >= 16 and sum(answers) >= 0.8 * len(answers), answers
