@@ -8,8 +8,8 @@ not happen in the step budget (model_cards/crab-plus-synth-small.md, (13) and (1
 task's prompt and target with random kinds and no media: ``crab-plus train synth_lessons`` trains the language
 model on them (the HF Trainer with :class:`LessonCollator`), much as the released Crab+ starts from an LLM.
 
-A run of random tokens (10 to 100 drawn, about 15 to 150 once decoded and re-tokenised) stands where the media tokens would be, so the lookup is learnt wherever the
-target sits in a sequence. Lessons are plain cases only: a look-alike candidate (same kinds, another rhythm)
+A run of random tokens (10 to 100 drawn, about 15 to 150 once decoded and re-tokenised) stands where the media
+tokens would be, so the lookup is learnt wherever the target sits in a sequence. Lessons are plain cases only: a look-alike candidate (same kinds, another rhythm)
 can only be told apart from the media.
 """
 
@@ -39,7 +39,6 @@ class Lesson:
 def make_lesson(rng: np.random.Generator) -> Lesson:
     """A random plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other
     candidate has none of the kinds involved."""
-    from ...tasks import get_task
     from .annotate import target_text
     from .answers import choice
 
@@ -54,7 +53,6 @@ def make_lesson(rng: np.random.Generator) -> Lesson:
     else:
         kinds = [heard, other[int(rng.integers(len(other)))]]
         reasoning = v2a_reasoning(own, kinds if correct == 1 else kinds[::-1], correct)
-    get_task(task)  # the task is registered (target_text formats with its answer format)
     return Lesson(task, target_text(task, choice(correct), reasoning), int(rng.integers(2**31)))
 
 

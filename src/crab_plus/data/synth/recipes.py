@@ -85,11 +85,15 @@ def _look_alike(rng, scene: Scene, target: SceneObject) -> Scene:
                               for o in scene.objects)
 
 
+def _shapes(scene: Scene) -> set[str]:
+    return {o.shape for o in scene.objects}
+
+
 def _other_scene(rng, exclude_shapes: set[str]) -> Scene:
     """A different scene with none of ``exclude_shapes`` in it (seen or heard), so the kinds alone tell it apart."""
     while True:
         scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
-        if not exclude_shapes & {o.shape for o in scene.objects}:
+        if not exclude_shapes & _shapes(scene):
             return scene
 
 
@@ -100,10 +104,6 @@ def _matching_pair(rng) -> tuple[Scene, Scene, bool]:
     conflict = bool(rng.random() < 0.5)
     distractor = _look_alike(rng, scene, target) if conflict else _other_scene(rng, _shapes(scene))
     return scene, distractor, conflict
-
-
-def _shapes(scene: Scene) -> set[str]:
-    return {o.shape for o in scene.objects}
 
 
 def _shapes_left_to_right(scene: Scene) -> list[str]:
