@@ -33,12 +33,12 @@ class DataArguments:
     mixture: str = field(default="proportional", metadata={"help": "proportional | temperature"})
     mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
     max_samples_per_task: int | None = field(default=None)
-    lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching and avqa lessons (crab_plus.data.synth.lessons)"})
+    lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching lessons (crab_plus.data.synth.lessons)"})
 
     def __post_init__(self):
         if (self.annotations is None) == (self.lessons is None):
             raise ConfigError("give the training data as annotations=<folder or JSONL> or as lessons=<count> "
-                              "(text-only matching and avqa lessons), one of the two.")
+                              "(text-only matching lessons), one of the two.")
         if self.lessons is not None and self.lessons < 1:
             raise ConfigError(f"lessons={self.lessons}: give a positive number of lessons.")
 
