@@ -14,11 +14,10 @@ from typing import Callable
 import numpy as np
 
 from . import answers as A  # typed answers; imports the task registry lazily
-from .annotate import (location_word, mask_box, mask_points, on_screen_span, overlap, sound_span,
+from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
                        sounding_at, to_answer_box)
 from .example import Example, Media
 from .matching import a2v_reasoning, v2a_reasoning
-from .qa import QUESTIONS, answer_from_listing, avqa_listing, question_text
 from .render_video import render_frame
 from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face,
                     Scene, SceneObject, Voice, distinct, layout_slots, sample_background, sample_object,
@@ -218,8 +217,8 @@ def _avqa_scene(rng) -> Scene:
     return scene.with_objects(objects)
 
 
-def _avqa_question(rng, scene: Scene) -> tuple[str, str | None, bool]:
-    """(question kind of :data:`.qa.QUESTIONS`, the shape it asks about or None, conflict) for ``scene``."""
+def _avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
+    """(question, answer, type, conflict) for one MUSIC-AVQA-style question about ``scene``."""
     visible = [o for o in scene.objects if o.visible is not None]
     sounding = [o for o in scene.objects if o.sound is not None]
     vis_sounding = [o for o in visible if o.sound is not None]
@@ -227,37 +226,42 @@ def _avqa_question(rng, scene: Scene) -> tuple[str, str | None, bool]:
     hidden = [o for o in sounding if o.visible is None]
     kind = int(rng.integers(7))
     if kind == 0:
-        return "audio_count", None, len(sounding) != len(visible)
+        return ("How many sounds are heard in the video?", number_word(len(sounding)), '["Audio", "Counting"]',
+                len(sounding) != len(visible))
     if kind == 1:
-        return "visual_count", None, False
+        return ("How many objects are in the video?", number_word(len(visible)), '["Visual", "Counting"]', False)
     if kind == 2:
         obj = visible[int(rng.integers(len(visible)))]
-        return "is_sounding", obj.shape, obj.sound is None
+        return (f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
+                '["Audio-Visual", "Existential"]', obj.sound is None)
     if kind == 3:
         first = min(vis_sounding, key=lambda o: o.sound.onset)
-        return "first_sounding", None, bool(silent) or any(o.sound.onset < first.sound.onset for o in hidden)
+        earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
+        return ("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
+                bool(silent) or earlier_hidden)
     if kind == 4:
-        return "sounding_count", None, bool(silent)
+        return ("How many visible objects are making sounds?", number_word(len(vis_sounding)),
+                '["Audio-Visual", "Counting"]', bool(silent))
     if kind == 5:
-        return "where", visible[int(rng.integers(len(visible)))].shape, False
-    rng.integers(len(vis_sounding))  # a draw the first AV-Synth made here: kept so the clips stay the same
+        obj = visible[int(rng.integers(len(visible)))]
+        return (f"Where is the {obj.shape}?", location_word(obj.x), '["Visual", "Location"]', False)
+    obj = vis_sounding[int(rng.integers(len(vis_sounding)))]
     if len(vis_sounding) > 1:
-        return "where_first", None, True
-    return "where_sounding", None, bool(silent)
+        first = min(vis_sounding, key=lambda o: o.sound.onset)
+        return ("Where is the object that sounds first?", location_word(first.x), '["Audio-Visual", "Location"]',
+                True)
+    return ("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]', bool(silent))
 
 
 def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
     scene = _avqa_scene(rng)
-    kind, shape, conflict = _avqa_question(rng, scene)
-    seen = [(o.shape, location_word(o.x)) for o in sorted(scene.visible_objects(), key=lambda o: o.x)]
-    heard = [o.shape for o in sorted(scene.sounding_objects(), key=lambda o: o.sound.onset)]
-    answer = answer_from_listing(kind, seen, heard, shape)
+    question, answer, qtype, conflict = _avqa_question(rng, scene)
+    heard = ", ".join(f"{_sound_phrase(o)} from {o.sound.onset:.0f} s" for o in scene.sounding_objects())
+    why = f"I see {len(scene.visible_objects())} objects and hear {heard}."
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
-              "question_id": SPLIT_ID_BASE[split] + index, "type": QUESTIONS[kind][1],
-              "question": question_text(kind, shape), "answer": answer}
-    return Example(record, A.label(answer), avqa_listing(seen, heard), "label", conflict,
-                   _clip_media(scene, vid, fps=AVQA_FPS))
+              "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
+    return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
 
 
 def avqa_thu(rng, split: str, index: int, size: int) -> Example:
