@@ -9,8 +9,8 @@ task's prompt and target with random kinds and no media: ``crab-plus train synth
 model on them (the HF Trainer with :class:`LessonCollator`), much as the released Crab+ starts from an LLM.
 
 A run of random tokens (10 to 100 drawn, about 15 to 150 once decoded and re-tokenised) stands where the media
-tokens would be, so the lookup is learnt wherever the target sits in a sequence. Lessons are plain cases only: a look-alike candidate (same kinds, another rhythm)
-can only be told apart from the media.
+tokens would be, so the lookup is learnt wherever the target sits in a sequence. Lessons are plain cases only: a
+look-alike candidate (same kinds, another rhythm) can only be told apart from the media.
 """
 
 from __future__ import annotations

@@ -106,8 +106,13 @@ def _matching_pair(rng) -> tuple[Scene, Scene, bool]:
     return scene, distractor, conflict
 
 
+def _visible_left_to_right(scene: Scene) -> list[SceneObject]:
+    """The order captions and the matching reasoning list a scene's visible objects in."""
+    return sorted(scene.visible_objects(), key=lambda o: o.x)
+
+
 def _shapes_left_to_right(scene: Scene) -> list[str]:
-    return [o.shape for o in sorted(scene.visible_objects(), key=lambda o: o.x)]
+    return [o.shape for o in _visible_left_to_right(scene)]
 
 
 def _event_name(scene: Scene) -> str:
@@ -468,7 +473,7 @@ def caption_of(scene: Scene) -> str:
     """A deterministic description of every object and sound in the scene: the visible objects from left to
     right, each with where it is, then the off-screen sounds. A fixed order means every word of the caption
     follows from the clip (a caption in scene order would make the model guess which object comes first)."""
-    visible = sorted(scene.visible_objects(), key=lambda o: o.x)
+    visible = _visible_left_to_right(scene)
     parts = []
     for obj in visible:
         article = "an" if obj.colour[0] in "aeiou" else "a"
