@@ -69,7 +69,19 @@ def test_allocate_sums_exactly_and_report_table():
     assert report.as_dict()["s4"]["drawn"] == 100 and report.as_dict()["s4"]["passes"] == pytest.approx(4.0)
 
 
+def test_task_weights_multiply_a_task_share():
+    # proportional sizes 400, 100, 25 with avqa x4 -> raw 400, 400, 25 -> shares 16/33, 16/33, 1/33
+    mixture = mix_tasks(_samples(), strategy="proportional", seed=1, total=660, task_weights={"avqa": 4.0})
+    assert _counts(mixture) == {"ave": 320, "avqa": 320, "s4": 20}
+    assert mixture.report.table().splitlines()[0] == "mixture: proportional, task weights avqa 4, seed 1"
+    # a weight of 0 leaves the task out; unnamed tasks keep weight 1 (the same as no weights at all)
+    assert mixing_weights(SIZES, task_weights={"s4": 0})["s4"] == 0.0
+    assert mixing_weights(SIZES, task_weights={"ave": 1.0}) == pytest.approx(mixing_weights(SIZES))
+
+
 @pytest.mark.parametrize("kwargs, message", [
+    ({"task_weights": {"nope": 2.0}}, "task_weights name task"),
+    ({"task_weights": {"ave": -1.0}}, "must be a number >= 0"),
     ({"strategy": "uniformish"}, "unknown mixture strategy"),
     ({"strategy": "temperature", "temperature": 0}, "temperature must be > 0"),
     ({"caps": {"nope": 3}}, "not in the mixture"),

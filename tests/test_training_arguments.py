@@ -29,6 +29,18 @@ def test_file_and_overrides(tmp_path):
     assert model.model_name_or_path == "tiny"
 
 
+def test_task_weights_are_task_colon_weight(tmp_path):
+    base = {"model_name_or_path": "tiny", "annotations": "d", "output_dir": str(tmp_path)}
+    _, data, _, _ = parse_train_arguments({**base, "task_weights": ["avqa:2", "ks:1.5"]})
+    assert data.task_weight_map() == {"avqa": 2.0, "ks": 1.5}
+    from crab_plus.training.run import overrides_from_cli
+    _, data, _, _ = parse_train_arguments(base, overrides_from_cli(["task_weights=avqa:3,ref_avs:2"]))
+    assert data.task_weight_map() == {"avqa": 3.0, "ref_avs": 2.0}
+    for bad in (["avqa"], ["avqa:two"], [":2"]):
+        with pytest.raises(ConfigError, match="is not task:weight"):
+            parse_train_arguments({**base, "task_weights": bad})
+
+
 def test_unknown_keys_are_named(tmp_path):
     config = tmp_path / "run.yaml"
     config.write_text("model_name_or_path: tiny\nannotations: d\noutput_dir: o\nlerning_rate: 0.1\n")

@@ -5,6 +5,9 @@ For task i with n_i samples (after its cap c_i: n_i' = min(n_i, c_i)) the mixing
     proportional:  p_i = n_i' / sum_j n_j'
     temperature:   p_i = n_i'^(1/T) / sum_j n_j'^(1/T)     (T = 1 is proportional, T -> inf is uniform)
 
+and, with task weights w_i (default 1), p_i = w_i n_i'^(1/T) / sum_j w_j n_j'^(1/T): a task of weight 2 is drawn
+twice as often as its size alone would give.
+
 and the epoch draws round(total * p_i) samples of task i (largest-remainder rounding, so the counts add up to
 ``total`` exactly; ``total`` defaults to sum_j n_j'). A task drawn more often than it has samples repeats its
 samples (whole shuffled passes first); a task drawn less often takes a seeded subset. Each task's draw uses its
@@ -47,6 +50,7 @@ class MixtureReport:
     temperature: float | None
     seed: int
     rows: list[MixtureRow] = field(default_factory=list)
+    task_weights: dict[str, float] = field(default_factory=dict)  # the w_i given (others are 1)
 
     @property
     def total(self) -> int:
@@ -70,6 +74,8 @@ class MixtureReport:
         rows = [header, *body, footer]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         title = f"mixture: {self.strategy}" + (f" (T={self.temperature:g})" if self.temperature is not None else "")
+        if self.task_weights:
+            title += ", task weights " + ", ".join(f"{t} {w:g}" for t, w in self.task_weights.items())
         title += f", seed {self.seed}"
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
                  for row in rows]
@@ -97,14 +103,21 @@ class Mixture(Generic[T]):
 
 
 def mixing_weights(sizes: Mapping[str, int], strategy: str = "proportional",
-                   temperature: float = 1.0) -> dict[str, float]:
-    """p_i over tasks from their (capped) sizes; see the module docstring."""
+                   temperature: float = 1.0, task_weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """p_i over tasks from their (capped) sizes and optional task weights w_i; see the module docstring."""
     if strategy not in ("proportional", "temperature"):
         raise ConfigError(f"unknown mixture strategy {strategy!r}; use 'proportional' or 'temperature'.")
     if strategy == "temperature" and not temperature > 0:
         raise ConfigError(f"temperature must be > 0, got {temperature!r}.")
+    task_weights = dict(task_weights or {})
+    if set(task_weights) - set(sizes):
+        raise ConfigError(f"task_weights name task(s) not in the mixture: {sorted(set(task_weights) - set(sizes))}; "
+                          f"tasks: {list(sizes)}.")
+    for task, w in task_weights.items():
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not w >= 0:
+            raise ConfigError(f"task weight of {task!r} must be a number >= 0, got {w!r}.")
     exponent = 1.0 if strategy == "proportional" else 1.0 / temperature
-    raw = {task: float(n) ** exponent if n > 0 else 0.0 for task, n in sizes.items()}
+    raw = {task: task_weights.get(task, 1.0) * float(n) ** exponent if n > 0 else 0.0 for task, n in sizes.items()}
     norm = sum(raw.values())
     if norm == 0:
         raise ConfigError("every task is empty (or capped to 0): nothing to mix.")
@@ -128,19 +141,21 @@ def mix_tasks(
     caps: int | Mapping[str, int] | None = None,
     seed: int = 0,
     total: int | None = None,
+    task_weights: Mapping[str, float] | None = None,
 ) -> Mixture[T]:
     """Mix the tasks' samples into one shuffled list; same inputs and seed -> same list.
 
     caps: a maximum number of samples per task (one int for all, or per task key), applied to the task's data
         before the weights are computed (T5-style examples-proportional mixing with a cap).
     total: size of the mixture (default: the sum of the capped task sizes).
+    task_weights: a multiplier w_i of each named task's mixing weight (default 1), e.g. {"avqa": 2.0}.
     """
     tasks = list(samples_by_task)
     if isinstance(caps, Mapping) and set(caps) - set(tasks):
         raise ConfigError(f"caps name task(s) not in the mixture: {sorted(set(caps) - set(tasks))}; "
                           f"tasks: {tasks}.")
     capped = {t: min(len(samples_by_task[t]), _cap(caps, t)) for t in tasks}
-    weights = mixing_weights(capped, strategy, temperature)
+    weights = mixing_weights(capped, strategy, temperature, task_weights)
     total = sum(capped.values()) if total is None else total
     if total < 0:
         raise ConfigError(f"total must be >= 0, got {total}.")
@@ -152,7 +167,8 @@ def mix_tasks(
         mixed += [samples_by_task[t][int(i)] for i in _draw(pool, counts[t], rng)]
     order = np.random.default_rng([seed, 0x5EED]).permutation(len(mixed))
     report = MixtureReport(strategy, temperature if strategy == "temperature" else None, seed,
-                           [MixtureRow(t, len(samples_by_task[t]), capped[t], weights[t], counts[t]) for t in tasks])
+                           [MixtureRow(t, len(samples_by_task[t]), capped[t], weights[t], counts[t]) for t in tasks],
+                           dict(task_weights or {}))
     return Mixture([mixed[int(i)] for i in order], report)
 
 

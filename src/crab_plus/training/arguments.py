@@ -33,6 +33,7 @@ class DataArguments:
     mixture: str = field(default="proportional", metadata={"help": "proportional | temperature"})
     mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
     max_samples_per_task: int | None = field(default=None)
+    task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
     lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching lessons (crab_plus.data.synth.lessons)"})
 
     def __post_init__(self):
@@ -41,6 +42,20 @@ class DataArguments:
                               "(text-only matching lessons), one of the two.")
         if self.lessons is not None and self.lessons < 1:
             raise ConfigError(f"lessons={self.lessons}: give a positive number of lessons.")
+        self.task_weight_map()  # a malformed entry fails here, before any data is read
+
+    def task_weight_map(self) -> dict[str, float]:
+        """``["avqa:2", "ks:1.5"]`` -> ``{"avqa": 2.0, "ks": 1.5}``."""
+        weights = {}
+        for item in self.task_weights or ():
+            task, sep, value = str(item).partition(":")
+            try:
+                weights[task.strip()] = float(value)
+            except ValueError:
+                sep = ""
+            if not sep or not task.strip():
+                raise ConfigError(f"task_weights entry {item!r} is not task:weight (e.g. avqa:2).")
+        return weights
 
 
 @dataclass
