@@ -36,6 +36,8 @@ def test_task_weights_are_task_colon_weight(tmp_path):
     from crab_plus.training.run import overrides_from_cli
     _, data, _, _ = parse_train_arguments(base, overrides_from_cli(["task_weights=avqa:3,ref_avs:2"]))
     assert data.task_weight_map() == {"avqa": 3.0, "ref_avs": 2.0}
+    _, data, _, _ = parse_train_arguments({**base, "task_weights": ["avqa:2"], "mixture_size": 500})
+    assert data.mixture_size == 500
     for bad in (["avqa"], ["avqa:two"], [":2"]):
         with pytest.raises(ConfigError, match="is not task:weight"):
             parse_train_arguments({**base, "task_weights": bad})

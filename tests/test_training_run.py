@@ -7,7 +7,8 @@ import pytest
 from crab_plus.cli import main
 from crab_plus.data.fixtures import write_avuie_fixture
 from crab_plus.errors import AnnotationError, CheckpointError, ConfigError
-from crab_plus.training.run import overrides_from_cli, run_training
+from crab_plus.training.arguments import parse_train_arguments
+from crab_plus.training.run import load_training_samples, overrides_from_cli, run_training
 
 TASKS = ["ave", "ks"]
 
@@ -61,3 +62,15 @@ def test_bad_training_input_is_a_clear_error(avuie, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert overrides_from_cli(["tasks=ave,ks", "--seed", "3", "learning_rate=1e-3"]) == [
         "--tasks", "ave", "ks", "--seed", "3", "--learning_rate", "1e-3"]
+
+
+def test_task_weights_and_mixture_size_shape_the_training_mixture(avuie, tmp_path):
+    overrides = overrides_from_cli(["task_weights=ks:2", "mixture_size=9"])
+    _, data, _, _ = parse_train_arguments(tiny_config(avuie, tmp_path / "w"), overrides)
+    samples, task_keys, report = load_training_samples(data, seed=0)
+    assert task_keys == TASKS and len(samples) == 9  # 3 ave + 6 ks: every ave sample once, every ks sample twice
+    assert report.as_dict()["ave"]["drawn"] == 3 and report.as_dict()["ks"]["drawn"] == 6
+    assert report.task_weights == {"ks": 2.0}
+    _, data, _, _ = parse_train_arguments(tiny_config(avuie, tmp_path / "w"), ["--task_weights", "meld:2"])
+    with pytest.raises(ConfigError, match="task_weights name task"):
+        load_training_samples(data, seed=0)

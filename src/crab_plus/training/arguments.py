@@ -34,6 +34,7 @@ class DataArguments:
     mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
     max_samples_per_task: int | None = field(default=None)
     task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
+    mixture_size: int | None = field(default=None, metadata={"help": "samples in the mixture (default: the sum of the task sizes; with task_weights, give enough that no task is down-sampled)"})
     lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching lessons (crab_plus.data.synth.lessons)"})
 
     def __post_init__(self):

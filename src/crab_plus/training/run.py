@@ -36,7 +36,7 @@ def load_training_samples(data_args: DataArguments, seed: int):
     task_keys = sorted(by_task)
     mixture = mix_tasks({k: by_task[k] for k in task_keys}, strategy=data_args.mixture,
                         temperature=data_args.mixture_temperature, caps=data_args.max_samples_per_task, seed=seed,
-                        task_weights=data_args.task_weight_map())
+                        task_weights=data_args.task_weight_map(), total=data_args.mixture_size)
     return mixture.samples, task_keys, mixture.report
 
 
