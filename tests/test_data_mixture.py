@@ -81,7 +81,8 @@ def test_task_weights_multiply_a_task_share():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"task_weights": {"nope": 2.0}}, "task_weights name task"),
-    ({"task_weights": {"ave": -1.0}}, "must be a number >= 0"),
+    ({"task_weights": {"ave": -1.0}}, "must be a finite number >= 0"),
+    ({"task_weights": {"ave": float("inf")}}, "must be a finite number >= 0"),
     ({"strategy": "uniformish"}, "unknown mixture strategy"),
     ({"strategy": "temperature", "temperature": 0}, "temperature must be > 0"),
     ({"caps": {"nope": 3}}, "not in the mixture"),

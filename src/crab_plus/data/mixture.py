@@ -5,12 +5,11 @@ For task i with n_i samples (after its cap c_i: n_i' = min(n_i, c_i)) the mixing
     proportional:  p_i = n_i' / sum_j n_j'
     temperature:   p_i = n_i'^(1/T) / sum_j n_j'^(1/T)     (T = 1 is proportional, T -> inf is uniform)
 
-and, with task weights w_i (default 1), p_i = w_i n_i'^(1/T) / sum_j w_j n_j'^(1/T): a task of weight 2 is drawn
-twice as often as its size alone would give.
-
-and the epoch draws round(total * p_i) samples of task i (largest-remainder rounding, so the counts add up to
-``total`` exactly; ``total`` defaults to sum_j n_j'). A task drawn more often than it has samples repeats its
-samples (whole shuffled passes first); a task drawn less often takes a seeded subset. Each task's draw uses its
+with task weights w_i (default 1) multiplying each task's term, numerator and sum alike (a task of weight 2 is
+drawn twice as often as an unweighted task of its size); and the epoch draws round(total * p_i) samples of task i
+(largest-remainder rounding, so the counts add up to ``total`` exactly; ``total`` defaults to sum_j n_j'). A task
+drawn more often than it has samples repeats its samples (whole shuffled passes first); a task drawn less often
+takes a seeded subset. Each task's draw uses its
 own random stream (seeded by the seed and the task key), so adding a task does not change another's subset.
 The result is shuffled across tasks with the seed.
 """
@@ -114,8 +113,8 @@ def mixing_weights(sizes: Mapping[str, int], strategy: str = "proportional",
         raise ConfigError(f"task_weights name task(s) not in the mixture: {sorted(set(task_weights) - set(sizes))}; "
                           f"tasks: {list(sizes)}.")
     for task, w in task_weights.items():
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or not w >= 0:
-            raise ConfigError(f"task weight of {task!r} must be a number >= 0, got {w!r}.")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w < float("inf"):
+            raise ConfigError(f"task weight of {task!r} must be a finite number >= 0, got {w!r}.")
     exponent = 1.0 if strategy == "proportional" else 1.0 / temperature
     raw = {task: task_weights.get(task, 1.0) * float(n) ** exponent if n > 0 else 0.0 for task, n in sizes.items()}
     norm = sum(raw.values())
