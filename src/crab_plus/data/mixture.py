@@ -9,8 +9,8 @@ with task weights w_i (default 1) multiplying each task's term, numerator and su
 drawn twice as often as an unweighted task of its size); and the epoch draws round(total * p_i) samples of task i
 (largest-remainder rounding, so the counts add up to ``total`` exactly; ``total`` defaults to sum_j n_j'). A task
 drawn more often than it has samples repeats its samples (whole shuffled passes first); a task drawn less often
-takes a seeded subset. Each task's draw uses its
-own random stream (seeded by the seed and the task key), so adding a task does not change another's subset.
+takes a seeded subset. Each task's draw uses its own random stream (seeded by the seed and the task key), so
+adding a task does not change another's subset.
 The result is shuffled across tasks with the seed.
 """
 
