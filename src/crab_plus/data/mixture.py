@@ -109,9 +109,7 @@ def mixing_weights(sizes: Mapping[str, int], strategy: str = "proportional",
     if strategy == "temperature" and not temperature > 0:
         raise ConfigError(f"temperature must be > 0, got {temperature!r}.")
     task_weights = dict(task_weights or {})
-    if set(task_weights) - set(sizes):
-        raise ConfigError(f"task_weights name task(s) not in the mixture: {sorted(set(task_weights) - set(sizes))}; "
-                          f"tasks: {list(sizes)}.")
+    _require_known_tasks("task_weights", task_weights, list(sizes))
     for task, w in task_weights.items():
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w < float("inf"):
             raise ConfigError(f"task weight of {task!r} must be a finite number >= 0, got {w!r}.")
@@ -150,9 +148,8 @@ def mix_tasks(
     task_weights: a multiplier w_i of each named task's mixing weight (default 1), e.g. {"avqa": 2.0}.
     """
     tasks = list(samples_by_task)
-    if isinstance(caps, Mapping) and set(caps) - set(tasks):
-        raise ConfigError(f"caps name task(s) not in the mixture: {sorted(set(caps) - set(tasks))}; "
-                          f"tasks: {tasks}.")
+    if isinstance(caps, Mapping):
+        _require_known_tasks("caps", caps, tasks)
     capped = {t: min(len(samples_by_task[t]), _cap(caps, t)) for t in tasks}
     weights = mixing_weights(capped, strategy, temperature, task_weights)
     total = sum(capped.values()) if total is None else total
@@ -169,6 +166,13 @@ def mix_tasks(
                            [MixtureRow(t, len(samples_by_task[t]), capped[t], weights[t], counts[t]) for t in tasks],
                            dict(task_weights or {}))
     return Mixture([mixed[int(i)] for i in order], report)
+
+
+def _require_known_tasks(what: str, named: Mapping[str, object], tasks: list[str]) -> None:
+    """A per-task setting (caps, task_weights) may only name tasks of the mixture."""
+    unknown = sorted(set(named) - set(tasks))
+    if unknown:
+        raise ConfigError(f"{what} name task(s) not in the mixture: {unknown}; tasks: {tasks}.")
 
 
 def _cap(caps: int | Mapping[str, int] | None, task: str) -> int:

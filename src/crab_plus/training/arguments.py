@@ -49,13 +49,14 @@ class DataArguments:
         """``["avqa:2", "ks:1.5"]`` -> ``{"avqa": 2.0, "ks": 1.5}``."""
         weights = {}
         for item in self.task_weights or ():
-            task, sep, value = str(item).partition(":")
+            task, _, value = str(item).partition(":")
             try:
-                weights[task.strip()] = float(value)
+                weight = float(value)
             except ValueError:
-                sep = ""
-            if not sep or not task.strip():
+                weight = None
+            if weight is None or not task.strip():
                 raise ConfigError(f"task_weights entry {item!r} is not task:weight (e.g. avqa:2).")
+            weights[task.strip()] = weight
         return weights
 
 
