@@ -57,7 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model", help="a Crab+ model folder (e.g. crab-plus-synth-lessons)")
     parser.add_argument("--n", type=int, default=64, help="lessons to score")
-    parser.add_argument("--seed", type=int, default=12345, help="lesson seed (training uses its run seed, 42 in the presets)")
+    parser.add_argument("--seed", type=int, default=12345,
+                        help="lesson seed (training uses its run seed, 42 in the presets)")
     args = parser.parse_args()
     processor = AutoProcessor.from_pretrained(args.model)
     model = AutoModelForMultimodalLM.from_pretrained(args.model).eval()
