@@ -24,14 +24,13 @@ from transformers import AutoModelForMultimodalLM, AutoProcessor
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from crab_plus.data.synth.lessons import LESSON_TASKS, LessonCollator, make_lessons
+from crab_plus.data.synth.matching import NO, YES
 
-VERDICT_WORDS = ("yes", " yes", "no", " no")
 
-
-def verdict_token_ids(tokenizer) -> set[int]:
-    """Ids of the verdict words that are single tokens in ``tokenizer``."""
-    encoded = [tokenizer.encode(word, add_special_tokens=False) for word in VERDICT_WORDS]
-    return {ids[0] for ids in encoded if len(ids) == 1}
+def verdict_token_ids(tokenizer) -> torch.Tensor:
+    """Ids of the matching verdict words (with or without a leading space) that are single tokens."""
+    encoded = [tokenizer.encode(word, add_special_tokens=False) for v in (YES, NO) for word in (v, " " + v)]
+    return torch.tensor(sorted({ids[0] for ids in encoded if len(ids) == 1}))
 
 
 def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> tuple[int, int, int]:
@@ -46,10 +45,11 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
         batch.pop("task_ids")
         with torch.no_grad():
             predicted = model(**batch).logits[:, :-1].argmax(-1)  # (B, T-1)
-        is_verdict = torch.isin(labels, torch.tensor(sorted(verdicts)))
-        for row in range(labels.shape[0]):
-            hits = predicted[row][is_verdict[row]] == labels[row][is_verdict[row]]
-            right, total, whole = right + int(hits.sum()), total + int(hits.numel()), whole + bool(hits.all())
+        is_verdict = torch.isin(labels, verdicts)  # (B, T-1)
+        wrong = is_verdict & (predicted != labels)
+        right += int((is_verdict & ~wrong).sum())
+        total += int(is_verdict.sum())
+        whole += int((~wrong.any(-1)).sum())
     return right, total, whole
 
 
