@@ -11,8 +11,8 @@ are only learnt when it is (nearly) all right.
 
 Results (64 lessons, seed 12345; model card (17)): the shipped model's backbone (after stage 1) 122 of 128 verdicts,
 58 of 64 lessons wholly right. The same recipe run again on stop 22's machine: after stage 0b 103 of 128 and 39 of
-64 (97 and 36 after 400 more steps; 87 and 23 with seed 43), after stage 1 70 of 128 and 6 of 64 (chance), and its a2v and v2a fell to
-chance; the captioning stage before stage 0b (`crab-plus-synth-align`) 0 of 128.
+64 (97 and 36 after 400 more steps; 87 and 23 with seed 43), after stage 1 70 of 128 and 6 of 64 (chance), and its
+a2v and v2a fell to chance; the captioning stage before stage 0b (`crab-plus-synth-align`) 0 of 128.
 """
 
 from __future__ import annotations
