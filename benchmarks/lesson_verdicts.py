@@ -18,6 +18,7 @@ a2v and v2a fell to chance; the captioning stage before stage 0b (`crab-plus-syn
 from __future__ import annotations
 
 import argparse
+from collections import defaultdict
 
 import torch
 from transformers import AutoModelForMultimodalLM, AutoProcessor
@@ -33,14 +34,17 @@ def verdict_token_ids(tokenizer) -> torch.Tensor:
     return torch.tensor(sorted({ids[0] for ids in encoded if len(ids) == 1}))
 
 
-def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> tuple[int, int, int]:
-    """(verdict tokens right, verdict tokens, lessons with every verdict right) over ``n`` lessons of ``seed``."""
+def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16):
+    """-> (verdict tokens right, verdict tokens, lessons with every verdict right, per-case counts) over ``n``
+    lessons of ``seed``; the cases are (task, candidate 1 or 2, the right verdict) -> [right, total]."""
     collator = LessonCollator(processor, list(LESSON_TASKS))
     verdicts = verdict_token_ids(processor.tokenizer)
     lessons = make_lessons(n, seed=seed)
     right = total = whole = 0
+    cases: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for start in range(0, n, batch_size):
-        batch = collator(lessons[start:start + batch_size])
+        chunk = lessons[start:start + batch_size]
+        batch = collator(chunk)
         labels = batch.pop("labels")[:, 1:]  # (B, T-1): the token each position predicts
         batch.pop("task_ids")
         with torch.no_grad():
@@ -50,7 +54,13 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
         right += int((is_verdict & ~wrong).sum())
         total += int(is_verdict.sum())
         whole += int((~wrong.any(-1)).sum())
-    return right, total, whole
+        for row, lesson in enumerate(chunk):  # a lesson's verdict tokens in order: candidate 1, candidate 2
+            for candidate, position in enumerate(is_verdict[row].nonzero().flatten().tolist(), start=1):
+                truth = processor.tokenizer.decode(labels[row, position]).strip()
+                case = cases[(lesson.task, candidate, truth)]
+                case[0] += int(not wrong[row, position])
+                case[1] += 1
+    return right, total, whole, dict(cases)
 
 
 def main() -> None:
@@ -62,8 +72,11 @@ def main() -> None:
     args = parser.parse_args()
     processor = AutoProcessor.from_pretrained(args.model)
     model = AutoModelForMultimodalLM.from_pretrained(args.model).eval()
-    right, total, whole = score_lessons(model, processor, args.n, args.seed)
+    right, total, whole, cases = score_lessons(model, processor, args.n, args.seed)
     print(f"{args.model}: verdicts {right}/{total} right, lessons with every verdict right {whole}/{args.n}")
+    print("by case (a model that learnt a shortcut, not the lookup, is right on one verdict and wrong on the other):")
+    for (task, candidate, truth), (case_right, case_total) in sorted(cases.items()):
+        print(f"  {task} candidate {candidate}, right verdict {truth!r}: {case_right}/{case_total}")
 
 
 if __name__ == "__main__":
