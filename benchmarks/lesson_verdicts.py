@@ -1,18 +1,23 @@
 """Has a Crab+ learnt the matching lessons? Teacher-forced verdicts on held-out text-only lessons.
 
 Stage 0b of the shipped model's recipe (`crab-plus train synth_lessons`) teaches the language model the in-context
-step of a2v and v2a on generated lessons (`crab_plus.data.synth.lessons`): after each candidate's listing, "yes"
-or "no" by whether the heard (a2v) or seen (v2a) kind is among the words just written. This script feeds N lessons
-of another seed than training's (teacher-forced, as in training) and counts the verdict tokens the model predicts
-right, and the lessons whose every verdict is right. Run it on stage 0b's output before stage 1: the matching tasks
-are only learnt when it is (nearly) all right.
+step of a2v and v2a on generated lessons (`crab_plus.data.synth.lessons`): after each candidate's listing, "yes" or
+"no" by whether the heard (a2v) or seen (v2a) kind is among the words just written. This script feeds N lessons of
+another seed than training's (teacher-forced, as in training) and counts the verdict tokens the model predicts
+right, the lessons whose every verdict is right, and the verdicts by case (task, first or second candidate, the
+right verdict). Run it on stage 0b's output before stage 1: the matching tasks are only learnt when it is (nearly)
+all right.
 
     python benchmarks/lesson_verdicts.py crab-plus-synth-lessons --n 64
 
-Results (64 lessons, seed 12345; model card (17)): the shipped model's backbone (after stage 1) 122 of 128 verdicts,
-58 of 64 lessons wholly right. The same recipe run again on stop 22's machine: after stage 0b 103 of 128 and 39 of
-64 (97 and 36 after 400 more steps; 87 and 23 with seed 43), after stage 1 70 of 128 and 6 of 64 (chance), and its
-a2v and v2a fell to chance; the captioning stage before stage 0b (`crab-plus-synth-align`) 0 of 128.
+Results (64 lessons, seed 12345; model card (17), (18)): the shipped model's backbone (after stage 1) 122 of 128
+verdicts, 58 of 64 lessons wholly right, right in every case (the weakest: a2v's first candidate when the answer is
+"no", 8 of 12). The same recipe run again on stop 22's machine: after stage 0b 103 of 128 and 39 of 64 (97 and 36
+after 400 more steps; 87 and 23 with seed 43), every second verdict right and nearly every first one "yes" (a2v: 1
+of 12 "no" right, v2a: 3 of 12): a plain lesson has one match, so the second verdict is the first one's opposite,
+and the model learnt that and the prior instead of the comparison. After stage 1 (where look-alike records begin
+both verdicts with "yes") 70 of 128 and 6 of 64, "yes" to nearly all, and its a2v and v2a fell to chance; the
+captioning stage before stage 0b (`crab-plus-synth-align`) 0 of 128.
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ def main() -> None:
     model = AutoModelForMultimodalLM.from_pretrained(args.model).eval()
     right, total, whole, cases = score_lessons(model, processor, args.n, args.seed)
     print(f"{args.model}: verdicts {right}/{total} right, lessons with every verdict right {whole}/{args.n}")
-    print("by case (a model that learnt a shortcut, not the lookup, is right on one verdict and wrong on the other):")
+    print("by case (a shortcut instead of the comparison: one candidate's verdicts right, the other's a constant):")
     for (task, candidate, truth), (case_right, case_total) in sorted(cases.items()):
         print(f"  {task} candidate {candidate}, right verdict {truth!r}: {case_right}/{case_total}")
 
