@@ -39,14 +39,17 @@ def verdict_token_ids(tokenizer) -> torch.Tensor:
     return torch.tensor(sorted({ids[0] for ids in encoded if len(ids) == 1}))
 
 
-def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16):
+Cases = dict[tuple[str, int, str], list[int]]  # (task, candidate 1 or 2, the right verdict) -> [right, total]
+
+
+def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> tuple[int, int, int, Cases]:
     """-> (verdict tokens right, verdict tokens, lessons with every verdict right, per-case counts) over ``n``
-    lessons of ``seed``; the cases are (task, candidate 1 or 2, the right verdict) -> [right, total]."""
+    lessons of ``seed``."""
     collator = LessonCollator(processor, list(LESSON_TASKS))
     verdicts = verdict_token_ids(processor.tokenizer)
     lessons = make_lessons(n, seed=seed)
     right = total = whole = 0
-    cases: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    cases: Cases = defaultdict(lambda: [0, 0])
     for start in range(0, n, batch_size):
         chunk = lessons[start:start + batch_size]
         batch = collator(chunk)
