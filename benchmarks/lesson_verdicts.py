@@ -47,8 +47,9 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
     lessons of ``seed``."""
     collator = LessonCollator(processor, list(LESSON_TASKS))
     verdicts = verdict_token_ids(processor.tokenizer)
+    verdict_words = {int(i): processor.tokenizer.decode(i).strip() for i in verdicts}  # id -> "yes" / "no"
     lessons = make_lessons(n, seed=seed)
-    right = total = whole = 0
+    whole = 0
     cases: Cases = defaultdict(lambda: [0, 0])
     for start in range(0, n, batch_size):
         chunk = lessons[start:start + batch_size]
@@ -59,15 +60,14 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
             predicted = model(**batch).logits[:, :-1].argmax(-1)  # (B, T-1)
         is_verdict = torch.isin(labels, verdicts)  # (B, T-1)
         wrong = is_verdict & (predicted != labels)
-        right += int((is_verdict & ~wrong).sum())
-        total += int(is_verdict.sum())
         whole += int((~wrong.any(-1)).sum())
         for row, lesson in enumerate(chunk):  # a lesson's verdict tokens in order: candidate 1, candidate 2
             for candidate, position in enumerate(is_verdict[row].nonzero().flatten().tolist(), start=1):
-                truth = processor.tokenizer.decode(labels[row, position]).strip()
-                case = cases[(lesson.task, candidate, truth)]
+                case = cases[(lesson.task, candidate, verdict_words[int(labels[row, position])])]
                 case[0] += int(not wrong[row, position])
                 case[1] += 1
+    right = sum(case_right for case_right, _ in cases.values())  # every verdict token is in one case
+    total = sum(case_total for _, case_total in cases.values())
     return right, total, whole, dict(cases)
 
 
