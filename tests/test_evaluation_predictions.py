@@ -19,6 +19,21 @@ def test_fingerprint_tells_models_apart():
     assert model_fingerprint(a) != model_fingerprint(tiny_crab_plus_model(seed=0))
 
 
+def test_fingerprint_does_not_depend_on_the_thread_count():
+    # 4 M values: torch sums them in parallel chunks, so a float sum rounds differently with 1 and 2 threads
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2048, 2048)
+    threads = torch.get_num_threads()
+    try:
+        fingerprints = set()
+        for count in (1, 2, 3):
+            torch.set_num_threads(count)
+            fingerprints.add(model_fingerprint(model))
+    finally:
+        torch.set_num_threads(threads)
+    assert len(fingerprints) == 1
+
+
 def test_store_resumes_and_refuses_another_model(tmp_path):
     path = tmp_path / "predictions.jsonl"
     store = PredictionStore(path, "abc", "model-a")

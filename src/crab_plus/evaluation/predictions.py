@@ -21,8 +21,9 @@ FORMAT_VERSION = 1
 def model_fingerprint(model: torch.nn.Module) -> str:
     """A short hash of the model's weights (names, shapes, a strided sample of values and sums of every tensor).
 
-    Cheap even for a 7B model (no full pass over the bytes) yet different for any retrained adapter or reseeded
-    model, because every tensor contributes its sum.
+    Cheap even for a 7B model yet different for any retrained adapter or reseeded model, because every tensor
+    contributes its sum. The sums are numpy's (one thread, a fixed order): torch's parallel sum rounds differently
+    with another thread count, which made the same model look like another one.
     """
     digest = hashlib.sha256()
     with torch.no_grad():
@@ -31,7 +32,7 @@ def model_fingerprint(model: torch.nn.Module) -> str:
             step = max(1, flat.numel() // 64)
             digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
             digest.update(flat[::step][:64].double().cpu().numpy().tobytes())
-            digest.update(flat.double().sum().cpu().numpy().tobytes())
+            digest.update(flat.double().cpu().numpy().sum().tobytes())
     return digest.hexdigest()[:16]
 
 
