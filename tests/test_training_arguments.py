@@ -82,7 +82,7 @@ def test_shipped_accelerate_configs_load():
 
 def test_shipped_model_stages_chain_into_each_other():
     # stage 0 (captions only) -> 0b (text-only matching lessons, the language model only) -> stage 1 (every task,
-    # all weights) -> stage 2 (I-LoRA on the frozen backbone)
+    # all weights) -> stage 1b (every task, avqa drawn three times as often) -> stage 2 (I-LoRA on the frozen backbone)
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
     lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
@@ -91,5 +91,10 @@ def test_shipped_model_stages_chain_into_each_other():
     assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
-    ilora_model, _, ilora_adapter, _ = parse_train_arguments("synth_ilora")
-    assert ilora_model.model_name_or_path == backbone.output_dir and ilora_adapter.adapter == "ilora"
+    continue_model, continue_data, continue_adapter, continued = parse_train_arguments("synth_continue")
+    assert continue_model.model_name_or_path == backbone.output_dir and continue_data.task_weight_map() == {"avqa": 3.0}
+    assert continue_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
+    assert continued.learning_rate < backbone.learning_rate
+    ilora_model, ilora_data, ilora_adapter, _ = parse_train_arguments("synth_ilora")
+    assert ilora_model.model_name_or_path == continued.output_dir and ilora_adapter.adapter == "ilora"
+    assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
