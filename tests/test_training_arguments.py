@@ -82,7 +82,8 @@ def test_shipped_accelerate_configs_load():
 
 def test_shipped_model_stages_chain_into_each_other():
     # stage 0 (captions only) -> 0b (text-only matching lessons, the language model only) -> stage 1 (every task,
-    # all weights) -> stage 1b (every task, avqa drawn three times as often) -> stage 2 (I-LoRA on the frozen backbone)
+    # all weights) -> stage 1b (every task, avqa drawn three times as often) -> stage 1c (ks eight times as often)
+    # -> stage 2 (I-LoRA on the frozen backbone)
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
     lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
@@ -95,6 +96,11 @@ def test_shipped_model_stages_chain_into_each_other():
     assert continue_model.model_name_or_path == backbone.output_dir and continue_data.task_weight_map() == {"avqa": 3.0}
     assert continue_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
     assert continued.learning_rate < backbone.learning_rate
+    motion_model, motion_data, motion_adapter, motion = parse_train_arguments("synth_motion")
+    assert motion_model.model_name_or_path == continued.output_dir and motion_adapter.train_parts == [
+        "vision", "audio", "text", "lm_head"]
+    assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0}
+    assert motion_data.mixture_size == 320 * (11 + 3 + 8)  # every task's 320 train samples once a pass, weighted
     ilora_model, ilora_data, ilora_adapter, _ = parse_train_arguments("synth_ilora")
-    assert ilora_model.model_name_or_path == continued.output_dir and ilora_adapter.adapter == "ilora"
+    assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
