@@ -259,3 +259,28 @@ def test_every_task_goes_through_the_processor(synth):
         assert ("pixel_values" in batch) == (sample.task in FRAME_TASKS)
         assert batch["input_features"].shape[0] == 1
     assert seen == set(SYNTH_TASKS)
+
+
+def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
+    """"the red circle": the reasoning lists the kinds the rendered frame shows, left to right, and says whether the
+    asked kind is among them (the matching tasks' verdict), which is the answer; other descriptions keep theirs."""
+    from crab_plus.data.synth.render_video import render_frame
+
+    listed = 0
+    for i in range(60):
+        example = RECIPES["ref_avs"](scene_rng(3, "ref_avs", "train", i), "train", i, SIZE)
+        description, frame_media = example.record["description"], example.media[0]
+        match = re.fullmatch(r"Asked: (\w+)\. Frame: ([\w, ]+), (yes|no)\. .*", example.reasoning)
+        if any(word in description for word in ("sounding", "silent", "making")):
+            assert match is None, example.reasoning
+            continue
+        assert match is not None, example.reasoning
+        asked, kinds, verdict = match.group(1), match.group(2).split(", "), match.group(3)
+        assert description.endswith(asked) and (verdict == "yes") == example.answer.exists == (asked in kinds)
+        image, masks = render_frame(frame_media.scene, frame_media.time, SIZE)
+        shown = [obj for obj, mask in zip(frame_media.scene.objects, masks) if mask.any()]
+        assert kinds == [obj.shape for obj in sorted(shown, key=lambda obj: obj.x)]
+        for obj in shown:  # each listed kind is in the picture, in its colour
+            assert (image.reshape(-1, 3) == COLOURS[obj.colour]).all(axis=1).any()
+        listed += 1
+    assert listed >= 10

@@ -32,3 +32,9 @@ def v2a_reasoning(seen: list[str], heard: list[str], correct: int) -> str:
     for number, kind in enumerate(heard, start=1):
         parts.append(f"Audio {number}: {kind}, {verdict(kind in seen, number == correct)}.")
     return " ".join(parts)
+
+
+def presence_reasoning(asked: str, seen: list[str]) -> str:
+    """Ref-AVS with a colour-and-shape description: is the named kind among the frame's (left to right)?
+    -> "Asked: triangle. Frame: square, circle, no." """
+    return f"Asked: {asked}. Frame: {', '.join(seen)}, {YES if asked in seen else NO}."

@@ -17,7 +17,7 @@ from . import answers as A  # typed answers; imports the task registry lazily
 from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
                        sounding_at, to_answer_box)
 from .example import Example, Media
-from .matching import a2v_reasoning, v2a_reasoning
+from .matching import a2v_reasoning, presence_reasoning, v2a_reasoning
 from .render_video import render_frame
 from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face,
                     Scene, SceneObject, Voice, distinct, layout_slots, sample_background, sample_object,
@@ -420,7 +420,8 @@ def arig(rng, split: str, index: int, size: int) -> Example:
 
 def ref_avs(rng, split: str, index: int, size: int) -> Example:
     """Referring expressions that need the audio ("the sounding ...", "the silent ...") or only the picture
-    ("the red circle"); false cases refer to nothing in the frame (null split)."""
+    ("the red circle"); false cases refer to nothing in the frame (null split). A colour-and-shape description is
+    reasoned as the matching tasks are: the frame's kinds, then whether the asked one is among them."""
     vid = _vid(split, index)
     count = int(rng.integers(2, 4))
     scene, frame_idx = _frame_scene(rng, CLIP_SECONDS, count, int(rng.integers(1, count)), full_sound=False)
@@ -430,7 +431,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     silent = [i for i in range(count) if i not in sources]
     absent_shape = distinct(rng, SHAPES, 1, exclude=[o.shape for o in scene.objects])[0]
     kind = int(rng.integers(5))
-    referent, conflict = None, False
+    referent, conflict, asked = None, False, None  # asked: the kind a colour-and-shape description names
     if kind == 0 and sources:
         referent = sources[0]
         description = f"the object making {_sound_phrase(scene.objects[referent])}"
@@ -441,10 +442,10 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     elif kind == 2 and silent:  # names a visible object, but it is not the one making a sound: false
         description, conflict = f"the sounding {scene.objects[silent[0]].shape}", True
     elif kind == 3:  # an object of a kind that is not in the frame, with its kind's colour
-        description = f"the {COLOUR_OF_SHAPE[absent_shape]} {absent_shape}"
+        description, asked = f"the {COLOUR_OF_SHAPE[absent_shape]} {absent_shape}", absent_shape
     else:
         referent = int(rng.integers(count))
-        description = f"the {scene.objects[referent].described}"
+        description, asked = f"the {scene.objects[referent].described}", scene.objects[referent].shape
     if referent is not None:
         obj = scene.objects[referent]
         answer = A.referred(True, obj.shape, to_answer_box(mask_box(masks[referent]), size),
@@ -453,6 +454,8 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     else:
         answer = A.referred(False)
         why = f"Nothing in the frame is {description}."
+    if asked is not None:  # whether the named kind is in the frame, decided as the matching verdicts are
+        why = f"{presence_reasoning(asked, _shapes_left_to_right(scene))} {why}"
     frame = f"media/{vid}/frames/{frame_idx}.png"
     record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"media/{vid}/audio.wav",
               "vid": vid, "fid": frame_idx, "uid": f"{vid}_{frame_idx}", "idx": frame_idx,
