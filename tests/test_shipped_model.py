@@ -81,6 +81,23 @@ def test_action_is_the_motion_of_the_sounding_object(pipe, ks_scenes):
     assert sum(right) >= 28, sum(right)
 
 
+@pytest.fixture(scope="module")
+def referring_scenes(tmp_path_factory):
+    samples = unseen_scenes(tmp_path_factory, 48, ("ref_avs",))["ref_avs"]
+    return [s for s in samples if not any(word in s.description for word in ("sounding", "silent", "making"))]
+
+
+def test_referred_colour_and_shape_is_found_only_when_it_is_in_the_frame(pipe, referring_scenes):
+    """Ref-AVS with "the red circle"-style descriptions on unseen frames: "there" (with a box) exactly when that
+    object is in the frame, far more often than the 1 in 2 of a constant answer."""
+    inputs = [{"video": one(s.videos), "audio": one(s.audios), "task": "ref_avs", "description": s.description,
+               "frame_idx": s.frame_idx} for s in referring_scenes]
+    results = pipe(inputs, batch_size=8, max_new_tokens=128)
+    right = [r["answer"].exists == s.ground_truth.exists for r, s in zip(results, referring_scenes)]
+    # 20 of 20 here (10 of them absent); 13 for the model trained before this reasoning; a constant answer 10.
+    assert sum(right) >= 16, (sum(right), len(right))
+
+
 def place_of(box) -> str:
     """"left", "middle" or "right": the third of the answer frame that holds the box's centre."""
     return location_word((box[0] + box[2]) / 2 / ANSWER_FRAME)

@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
     demo.add_argument("--out", default="crab_plus_demo", help="folder for report.html (default: ./crab_plus_demo)")
     demo.add_argument("--model", help="a crab-plus model folder (default: the shipped model)")
-    demo.add_argument("--max-new-tokens", type=int, default=96)
+    demo.add_argument("--max-new-tokens", type=int, default=128)
     demo.add_argument("--seed", type=int, default=1, help="AV-Synth seed of the scenes (the shipped model was "
                                                           "trained on seed 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")

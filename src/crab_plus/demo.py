@@ -31,7 +31,7 @@ class DemoRow:
 DEMO_SEED = 1  # AV-Synth seed of the demo's scenes; the shipped model's training scenes are seed 0
 
 
-def run_demo(out_dir: str | Path = "crab_plus_demo", model: str | None = None, max_new_tokens: int = 96,
+def run_demo(out_dir: str | Path = "crab_plus_demo", model: str | None = None, max_new_tokens: int = 128,
              seed: int = DEMO_SEED, progress: bool = True) -> str:
     """Run the demo; write ``out_dir/report.html``; return the printed summary (table included)."""
     from tqdm.auto import tqdm
