@@ -157,13 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crab-plus", description="Crab+ audio-visual scene understanding.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    from .demo import DEMO_MAX_NEW_TOKENS, DEMO_SEED  # constants only: demo.py imports its heavy parts when it runs
 
     demo = commands.add_parser("demo", help="run Crab+ end to end on this machine, offline")
     demo.add_argument("--out", default="crab_plus_demo", help="folder for report.html (default: ./crab_plus_demo)")
     demo.add_argument("--model", help="a crab-plus model folder (default: the shipped model)")
-    demo.add_argument("--max-new-tokens", type=int, default=128)
-    demo.add_argument("--seed", type=int, default=1, help="AV-Synth seed of the scenes (the shipped model was "
-                                                          "trained on seed 0)")
+    demo.add_argument("--max-new-tokens", type=int, default=DEMO_MAX_NEW_TOKENS)
+    demo.add_argument("--seed", type=int, default=DEMO_SEED, help="AV-Synth seed of the scenes (the shipped model "
+                                                                  "was trained on seed 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
 
