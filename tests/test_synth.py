@@ -18,6 +18,7 @@ from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box
 from crab_plus.data.synth.recipes import RECIPES
+from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
 from crab_plus.tasks import get_task
@@ -264,7 +265,6 @@ def test_every_task_goes_through_the_processor(synth):
 def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
     """"the red circle": the reasoning lists the kinds the rendered frame shows, left to right, and says whether the
     asked kind is among them (the matching tasks' verdict), which is the answer; other descriptions keep theirs."""
-    from crab_plus.data.synth.render_video import render_frame
 
     listed = 0
     for i in range(60):
@@ -284,3 +284,28 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
             assert (image.reshape(-1, 3) == COLOURS[obj.colour]).all(axis=1).any()
         listed += 1
     assert listed >= 10
+
+
+@pytest.mark.parametrize("task", ["s4", "ms3", "arig"])
+def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_place_the_same_way(task):
+    # "In view: the red circle on the left, the green square on the right. The sound is ..., from the green square
+    # on the right ...": the listing follows the rendered frame, and each source is written as it was listed
+    places = {"on the left": 0, "in the middle": 1, "on the right": 2}
+    phrase = r"the (\w+ \w+) (on the left|in the middle|on the right)"
+    for i in range(12):
+        example = RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE)
+        frame = example.media[0]
+        listing = re.match(r"In view: (.*?)\. The sound is", example.reasoning)
+        assert listing is not None, example.reasoning
+        listed = re.findall(phrase, listing.group(1))
+        _, masks = render_frame(frame.scene, frame.time, SIZE)
+        shown = [(obj, mask) for obj, mask in zip(frame.scene.objects, masks) if mask.any()]
+        centres = [sum(mask_box(mask)[::2]) / 2 / SIZE for _, mask in shown]  # frame fractions
+        order = sorted(range(len(shown)), key=centres.__getitem__)
+        assert [name for name, _ in listed] == [shown[k][0].described for k in order]
+        assert [places[place] for _, place in listed] == [min(2, int(3 * centres[k])) for k in order]
+        sources = re.findall(phrase, example.reasoning[listing.end():])
+        assert sources and all(source in listed for source in sources)
+        if task != "ms3":  # one source: the answer's box is on the side the reasoning names
+            x1, _, x2, _ = example.answer.box
+            assert min(2, int(3 * (x1 + x2) / 2 / ANSWER_FRAME)) == places[sources[0][1]]
