@@ -231,6 +231,18 @@ def test_cli_synth_make(tmp_path, capsys):
     assert "valid:" in capsys.readouterr().err
 
 
+def test_more_train_samples_with_a_fixed_test_count_keep_the_test_split_and_the_other_tasks(tmp_path):
+    small, large = tmp_path / "small", tmp_path / "large"
+    make_synth(small, n=4, tasks=["arig", "ks"], size=32, fps=1, test_count=1, progress=False)
+    make_synth(large, n=4, tasks=["arig", "ks"], size=32, fps=1, test_count=1, progress=False)
+    assert main(["synth", "make", "--out", str(large), "--n", "6", "--n-test", "1", "--tasks", "arig", "--size",
+                 "32", "--fps", "1", "--quiet"]) == 0
+    assert _records(large / "AVUIE_2", "arig", "test") == _records(small / "AVUIE_2", "arig", "test")
+    train = _records(large / "AVUIE_2", "arig", "train")
+    assert len(train) == 5 and train[:3] == _records(small / "AVUIE_2", "arig", "train")
+    assert _records(large / "AVUIE_2", "ks", "train") == _records(small / "AVUIE_2", "ks", "train")  # untouched
+
+
 def test_bad_arguments_say_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match="positive"):
         make_synth(tmp_path, n=0)
@@ -238,6 +250,8 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         make_synth(tmp_path, n=1, test_fraction=0.9)
     with pytest.raises(ConfigError, match="even"):
         make_synth(tmp_path, n=2, size=65)
+    with pytest.raises(ConfigError, match="test count 3"):
+        make_synth(tmp_path, n=3, test_count=3)
     with pytest.raises(TaskError, match="a2v"):
         make_synth(tmp_path, n=1, tasks=["ucf"])
 
@@ -288,10 +302,10 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
 
 @pytest.mark.parametrize("task", ["s4", "ms3", "arig"])
 def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_place_the_same_way(task):
-    # "In view: the red circle on the left, the green square on the right. The sound is ..., from the green square
-    # on the right ...": the listing follows the rendered frame, and each source is written as it was listed
-    places = {"on the left": 0, "in the middle": 1, "on the right": 2}
-    phrase = r"the (\w+ \w+) (on the left|in the middle|on the right)"
+    # "In view: the red circle left, the green square right. The sound is ..., from the green square right ...":
+    # the listing follows the rendered frame, and each source is written as it was listed
+    places = {"left": 0, "middle": 1, "right": 2}
+    phrase = r"the (\w+ \w+) (left|middle|right)\b"
     for i in range(12):
         example = RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE)
         frame = example.media[0]

@@ -369,16 +369,19 @@ def _place_of(mask: np.ndarray) -> str:
 
 
 def _frame_listing(scene: Scene, masks: list[np.ndarray]) -> str:
-    """The objects in a frame from left to right, each followed by its place: "In view: the red circle on the
-    left, the green square in the middle." The object the sound comes from is then written the same way, so its
-    place is the words that followed its name here (a copy, as the matching verdicts are), and the box follows."""
+    """The objects in a frame from left to right, each name followed by its place: "In view: the red circle left,
+    the green square middle." The object the sound comes from is then written the same way, so its place is the
+    word that followed its name here: a copy of one word after a distinct one (with "on the left", whose "on the"
+    every place shares, the copy confused left and right in a probe: model card, (22))."""
     shown = sorted((i for i, mask in enumerate(masks) if mask.any()), key=lambda i: sum(mask_box(masks[i])[::2]))
     return "In view: " + ", ".join(_placed(scene.objects[i], masks[i]) for i in shown) + "."
 
 
 def _placed(obj: SceneObject, mask: np.ndarray) -> str:
-    """ "the green square in the middle" """
-    return f"the {obj.described} {PLACE_PHRASES[_place_of(mask)].lower()}"
+    """ "the green square middle": the object's name and the third of the frame its box centre is in."""
+    return f"the {obj.described} {_place_of(mask)}"
+
+
 def _frame_scene(rng, duration: int, count: int, sounding: int, *, full_sound: bool) -> tuple[Scene, int]:
     """A scene whose objects stay on screen, and a frame second at which at least one object sounds."""
     while True:
