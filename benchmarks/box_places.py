@@ -7,12 +7,13 @@ predicted and true box centres (x and y) and a confusion of thirds of the frame 
 
     python benchmarks/box_places.py eval --data synth_data/AVUIE_2
 
-Results (stop 27; the stop-26 shipped model, AV-Synth seed 0, 80 test samples a task, both media): x correlation
-S4 +0.01, MS3 +0.11, ARIG +0.07, Ref-AVS -0.04; y correlation +0.05, -0.01, +0.24, -0.02, the predicted centres'
-y spread 2-3 px against the truth's 18-22. S4's thirds (rows: the object left, middle, right; columns: the box):
-[16 1 5 / 3 32 2 / 15 1 5]: an object in the middle is boxed in the middle (32 of 37), one at a side mostly on
-the left whichever side it is on (mirrored 20 of 43); ARIG never boxes the right third, Ref-AVS never the middle.
-The boxes say "middle or side", not which side, and not how high.
+Results (AV-Synth seed 0, 80 test samples a task, both media). The stop-26 model: x correlation S4 +0.01, MS3
++0.11, ARIG +0.07, Ref-AVS -0.04, the predicted centres' y spread 2-3 px against the truth's 18-22; S4's thirds
+(rows: the object left, middle, right; columns: the box) [16 1 5 / 3 32 2 / 15 1 5]: an object in the middle is
+boxed in the middle, one at a side mostly on the left whichever side it is on (mirrored 20 of 43). The stop-27
+model, whose reasoning lists the objects with their places and copies the sounding one's (model card, (22)): x
+correlation S4 +0.78, MS3 +0.66, ARIG +0.81, Ref-AVS +0.22; S4's thirds [16 6 0 / 2 34 1 / 1 1 19], mirrored 1 of
+43 (ARIG 2 of 42, MS3 0 of 23); y is still not followed (correlation -0.09 to +0.08, spread 2-4 px).
 """
 
 from __future__ import annotations
