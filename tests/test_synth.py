@@ -18,6 +18,7 @@ from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box
 from crab_plus.data.synth.recipes import RECIPES
+from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
 from crab_plus.tasks import get_task
@@ -230,6 +231,18 @@ def test_cli_synth_make(tmp_path, capsys):
     assert "valid:" in capsys.readouterr().err
 
 
+def test_more_train_samples_with_a_fixed_test_count_keep_the_test_split_and_the_other_tasks(tmp_path):
+    small, large = tmp_path / "small", tmp_path / "large"
+    make_synth(small, n=4, tasks=["arig", "ks"], size=32, fps=1, test_count=1, progress=False)
+    make_synth(large, n=4, tasks=["arig", "ks"], size=32, fps=1, test_count=1, progress=False)
+    assert main(["synth", "make", "--out", str(large), "--n", "6", "--n-test", "1", "--tasks", "arig", "--size",
+                 "32", "--fps", "1", "--quiet"]) == 0
+    assert _records(large / "AVUIE_2", "arig", "test") == _records(small / "AVUIE_2", "arig", "test")
+    train = _records(large / "AVUIE_2", "arig", "train")
+    assert len(train) == 5 and train[:3] == _records(small / "AVUIE_2", "arig", "train")
+    assert _records(large / "AVUIE_2", "ks", "train") == _records(small / "AVUIE_2", "ks", "train")  # untouched
+
+
 def test_bad_arguments_say_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match="positive"):
         make_synth(tmp_path, n=0)
@@ -237,6 +250,8 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         make_synth(tmp_path, n=1, test_fraction=0.9)
     with pytest.raises(ConfigError, match="even"):
         make_synth(tmp_path, n=2, size=65)
+    with pytest.raises(ConfigError, match="test count 3"):
+        make_synth(tmp_path, n=3, test_count=3)
     with pytest.raises(TaskError, match="a2v"):
         make_synth(tmp_path, n=1, tasks=["ucf"])
 
@@ -264,7 +279,6 @@ def test_every_task_goes_through_the_processor(synth):
 def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
     """"the red circle": the reasoning lists the kinds the rendered frame shows, left to right, and says whether the
     asked kind is among them (the matching tasks' verdict), which is the answer; other descriptions keep theirs."""
-    from crab_plus.data.synth.render_video import render_frame
 
     listed = 0
     for i in range(60):
@@ -284,3 +298,28 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
             assert (image.reshape(-1, 3) == COLOURS[obj.colour]).all(axis=1).any()
         listed += 1
     assert listed >= 10
+
+
+@pytest.mark.parametrize("task", ["s4", "ms3", "arig"])
+def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_place_the_same_way(task):
+    # "In view: the red circle left, the green square right. The sound is ..., from the green square right ...":
+    # the listing follows the rendered frame, and each source is written as it was listed
+    places = {"left": 0, "middle": 1, "right": 2}
+    phrase = r"the (\w+ \w+) (left|middle|right)\b"
+    for i in range(12):
+        example = RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE)
+        frame = example.media[0]
+        listing = re.match(r"In view: (.*?)\. The sound is", example.reasoning)
+        assert listing is not None, example.reasoning
+        listed = re.findall(phrase, listing.group(1))
+        _, masks = render_frame(frame.scene, frame.time, SIZE)
+        shown = [(obj, mask) for obj, mask in zip(frame.scene.objects, masks) if mask.any()]
+        centres = [sum(mask_box(mask)[::2]) / 2 / SIZE for _, mask in shown]  # frame fractions
+        order = sorted(range(len(shown)), key=centres.__getitem__)
+        assert [name for name, _ in listed] == [shown[k][0].described for k in order]
+        assert [places[place] for _, place in listed] == [min(2, int(3 * centres[k])) for k in order]
+        sources = re.findall(phrase, example.reasoning[listing.end():])
+        assert sources and all(source in listed for source in sources)
+        if task != "ms3":  # one source: the answer's box is on the side the reasoning names
+            x1, _, x2, _ = example.answer.box
+            assert min(2, int(3 * (x1 + x2) / 2 / ANSWER_FRAME)) == places[sources[0][1]]

@@ -100,7 +100,9 @@ def test_shipped_model_stages_chain_into_each_other():
     assert motion_model.model_name_or_path == continued.output_dir and motion_adapter.train_parts == [
         "vision", "audio", "text", "lm_head"]
     assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0}
-    assert motion_data.mixture_size == 320 * (11 + 3 + 8)  # every task's 320 train samples once a pass, weighted
+    # every task's train samples once a pass, weighted: seven tasks of 320, avqa 3 x 320, ks 8 x 320, four box tasks of
+    # 1,280 (docs/training.md's second synth make)
+    assert motion_data.mixture_size == 320 * (7 + 3 + 8) + 1280 * 4
     ilora_model, ilora_data, ilora_adapter, _ = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}

@@ -127,7 +127,7 @@ def _synth_make(args: argparse.Namespace) -> int:
     from .data.synth import make_synth
 
     report = make_synth(args.out, args.n, seed=args.seed, tasks=args.tasks, test_fraction=args.split_test_fraction,
-                        size=args.size, fps=args.fps, progress=not args.quiet)
+                        test_count=args.n_test, size=args.size, fps=args.fps, progress=not args.quiet)
     print(report.summary())
     return 0
 
@@ -298,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--seed", type=int, default=0)
     make.add_argument("--tasks", nargs="+", default=None, help="task keys (default: all AV-Synth tasks)")
     make.add_argument("--split-test-fraction", type=float, default=0.2, help="share of each task's samples in test")
+    make.add_argument("--n-test", type=int, default=None, help="test samples per task (instead of the fraction; "
+                      "test sample i is the same whatever --n is, so --n 1360 --n-test 80 adds train samples to "
+                      "the test split of --n 400)")
     make.add_argument("--size", type=int, default=112, help="frame side in pixels")
     make.add_argument("--fps", type=float, default=4.0, help="clip frame rate (60 s QA clips use 1 fps)")
     make.add_argument("--quiet", action="store_true", help="no progress bar")

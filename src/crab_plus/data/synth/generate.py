@@ -57,27 +57,30 @@ class SynthReport:
         return "\n".join(lines)
 
 
-def split_sizes(n: int, test_fraction: float) -> dict[str, int]:
-    """Records per split for ``n`` per task: ``round(n * test_fraction)`` test, the rest train (at least one)."""
-    test = int(round(n * test_fraction))
+def split_sizes(n: int, test_fraction: float, test_count: int | None = None) -> dict[str, int]:
+    """Records per split for ``n`` per task: ``test_count`` test (default ``round(n * test_fraction)``), the rest
+    train. Test sample i is the same scene whatever ``n`` is, so more train samples keep the test split."""
+    test = int(round(n * test_fraction)) if test_count is None else test_count
     return {"train": n - test, "test": test}
 
 
 def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[str] | None = None,
-               test_fraction: float = 0.2, size: int = 112, fps: float = 4.0, progress: bool = True) -> SynthReport:
-    """Generate ``n`` samples per task (split into train/test by ``test_fraction``) under ``out/AVUIE_2``.
+               test_fraction: float = 0.2, size: int = 112, fps: float = 4.0, progress: bool = True,
+               test_count: int | None = None) -> SynthReport:
+    """Generate ``n`` samples per task (split into train/test by ``test_fraction``, or ``test_count`` test samples
+    when given) under ``out/AVUIE_2``; only the given tasks' folders are written.
 
     Deterministic by ``seed``: the same arguments give identical annotation files (each sample draws from its own
     generator keyed by seed, task, split and index, so asking for more tasks or samples never changes the others).
     size: side of the square frames in pixels (answer coordinates are always in the 224x224 frame).
     fps: frame rate of the clips (MUSIC-AVQA-style 60 s clips use 1 fps).
     """
-    keys = _check_arguments(n, tasks, test_fraction, size, fps)
+    keys = _check_arguments(n, tasks, test_fraction, size, fps, test_count)
     from tqdm.auto import tqdm
 
     root = os.path.join(os.fspath(out), "AVUIE_2")
     report = SynthReport(root)
-    sizes = split_sizes(n, test_fraction)
+    sizes = split_sizes(n, test_fraction, test_count)
     writer = _MediaWriter(size, fps)
     start, cpu_start = time.perf_counter(), time.process_time()
     with tqdm(total=n * len(keys), desc="synth", unit="clip", disable=not progress) as bar:
@@ -100,14 +103,18 @@ def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[st
     return report
 
 
-def _check_arguments(n: int, tasks, test_fraction: float, size: int, fps: float) -> list[str]:
+def _check_arguments(n: int, tasks, test_fraction: float, size: int, fps: float,
+                     test_count: int | None) -> list[str]:
     keys = list(SYNTH_TASKS) if tasks is None else ([tasks] if isinstance(tasks, str) else list(tasks))
     unknown = [k for k in keys if k not in RECIPES]
     if unknown or not keys:
         raise TaskError(f"AV-Synth has no recipe for task(s) {unknown or keys}; valid: {', '.join(SYNTH_TASKS)}.")
     if not isinstance(n, int) or n < 1:
         raise ConfigError(f"n must be a positive number of samples per task, got {n!r}.")
-    if not 0.0 <= test_fraction < 1.0 or split_sizes(n, test_fraction)["train"] < 1:
+    if test_count is not None and (not isinstance(test_count, int) or not 0 <= test_count < n):
+        raise ConfigError(f"test count {test_count!r} must be a whole number from 0 to n - 1 = {n - 1}, so that at "
+                          "least one training sample is left.")
+    if not 0.0 <= test_fraction < 1.0 or split_sizes(n, test_fraction, test_count)["train"] < 1:
         raise ConfigError(f"test fraction {test_fraction} leaves no training sample out of n={n}; use a fraction "
                           "in [0, 1) that keeps at least one training sample.")
     if not 32 <= size <= 1024 or size % 2:

@@ -359,6 +359,29 @@ def avvp(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ single frame
+PLACE_PHRASES = {"left": "On the left", "middle": "In the middle", "right": "On the right"}
+
+
+def _place_of(mask: np.ndarray) -> str:
+    """Where a (size, size) mask's box centre is, in the captions' place words ("left", "middle", "right")."""
+    x1, _, x2, _ = mask_box(mask)
+    return location_word((x1 + x2) / 2 / mask.shape[1])
+
+
+def _frame_listing(scene: Scene, masks: list[np.ndarray]) -> str:
+    """The objects in a frame from left to right, each name followed by its place: "In view: the red circle left,
+    the green square middle." The object the sound comes from is then written the same way, so its place is the
+    word that followed its name here: a copy of one word after a distinct one (with "on the left", whose "on the"
+    every place shares, the copy confused left and right in a probe: model card, (22))."""
+    shown = sorted((i for i, mask in enumerate(masks) if mask.any()), key=lambda i: sum(mask_box(masks[i])[::2]))
+    return "In view: " + ", ".join(_placed(scene.objects[i], masks[i]) for i in shown) + "."
+
+
+def _placed(obj: SceneObject, mask: np.ndarray) -> str:
+    """ "the green square middle": the object's name and the third of the frame its box centre is in."""
+    return f"the {obj.described} {_place_of(mask)}"
+
+
 def _frame_scene(rng, duration: int, count: int, sounding: int, *, full_sound: bool) -> tuple[Scene, int]:
     """A scene whose objects stay on screen, and a frame second at which at least one object sounds."""
     while True:
@@ -380,9 +403,11 @@ def _segmentation(rng, split: str, index: int, size: int, multi: bool) -> Exampl
     name = " and ".join(sorted(scene.objects[i].shape for i in sources))
     answer = A.box_points(name, to_answer_box(mask_box(union), size), mask_points(union, size))
     silent = [o for i, o in enumerate(scene.objects) if i not in sources]
-    why = "The sound is " + " and ".join(_sound_phrase(scene.objects[i]) for i in sources) + (
-        f"; the {' and '.join(o.described for o in silent)} {'is' if len(silent) == 1 else 'are'} silent."
-        if silent else ".")
+    why = (f"{_frame_listing(scene, masks)} The sound is "
+           + " and ".join(_sound_phrase(scene.objects[i]) for i in sources)
+           + ", from " + " and ".join(_placed(scene.objects[i], masks[i]) for i in sources) + (
+               f"; the {' and '.join(o.described for o in silent)} {'is' if len(silent) == 1 else 'are'} silent."
+               if silent else "."))
     frame = f"visual_frames/{vid}/{frame_idx}.png"
     record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"audio_wav/{vid}.wav",
               "vid": vid, "uid": f"{vid}_{frame_idx}", "a_obj": name, "frame_idx": frame_idx,
@@ -413,7 +438,8 @@ def arig(rng, split: str, index: int, size: int) -> Example:
     record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"audio/{vid}.wav",
               "vid": vid, "uid": vid, "a_obj": obj.shape, "frame_idx": frame_idx, "top_left": box[:2],
               "bottom_right": box[2:]}
-    why = f"The sound is {_sound_phrase(obj)}, which comes from the {obj.described}."
+    why = (f"{_frame_listing(scene, masks)} The sound is {_sound_phrase(obj)}, which comes from "
+           f"{_placed(obj, masks[source])}.")
     media = [Media(frame, "frame", scene, t), Media(f"audio/{vid}.wav", "audio", scene)]
     return Example(record, A.box(obj.shape, box), why, "label_content", count > 1, media)
 
@@ -450,7 +476,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
         obj = scene.objects[referent]
         answer = A.referred(True, obj.shape, to_answer_box(mask_box(masks[referent]), size),
                             mask_points(masks[referent], size))
-        why = f"{description[0].upper()}{description[1:]} is the {obj.described}."
+        why = f"{description[0].upper()}{description[1:]} is {_placed(obj, masks[referent])}."
     else:
         answer = A.referred(False)
         why = f"Nothing in the frame is {description}."
@@ -469,7 +495,6 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ captioning
-PLACE_PHRASES = {"left": "On the left", "middle": "In the middle", "right": "On the right"}
 
 
 def caption_of(scene: Scene) -> str:
