@@ -26,6 +26,7 @@ import numpy as np
 
 import crab_plus  # noqa: F401  (registers the Crab+ tasks)
 from crab_plus.data import load_avuie
+from crab_plus.data.synth.annotate import location_word
 from crab_plus.tasks import get_task
 from crab_plus.tasks.answers import ANSWER_FRAME_SIZE
 
@@ -40,7 +41,8 @@ def box_of(answer) -> tuple[float, float, float, float] | None:
 
 
 def third(x: float, width: float = ANSWER_FRAME_SIZE[0]) -> int:
-    return min(2, max(0, int(3 * x / width)))
+    """0, 1, 2: the third of the frame holding x, as the reasoning and the tests name it (left, middle, right)."""
+    return THIRDS.index(location_word(x / width))
 
 
 def read_predictions(path: Path) -> list[dict]:

@@ -359,13 +359,15 @@ def avvp(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ single frame
-PLACE_PHRASES = {"left": "On the left", "middle": "In the middle", "right": "On the right"}
+def _centre_x(mask: np.ndarray) -> float:
+    """The x of a (size, size) mask's box centre, as a fraction of the frame width."""
+    x1, _, x2, _ = mask_box(mask)
+    return (x1 + x2) / 2 / mask.shape[1]
 
 
 def _place_of(mask: np.ndarray) -> str:
-    """Where a (size, size) mask's box centre is, in the captions' place words ("left", "middle", "right")."""
-    x1, _, x2, _ = mask_box(mask)
-    return location_word((x1 + x2) / 2 / mask.shape[1])
+    """Where a mask's box centre is: "left", "middle" or "right" (a third of the frame)."""
+    return location_word(_centre_x(mask))
 
 
 def _frame_listing(scene: Scene, masks: list[np.ndarray]) -> str:
@@ -373,7 +375,7 @@ def _frame_listing(scene: Scene, masks: list[np.ndarray]) -> str:
     the green square middle." The object the sound comes from is then written the same way, so its place is the
     word that followed its name here: a copy of one word after a distinct one (with "on the left", whose "on the"
     every place shares, the copy confused left and right in a probe: model card, (22))."""
-    shown = sorted((i for i, mask in enumerate(masks) if mask.any()), key=lambda i: sum(mask_box(masks[i])[::2]))
+    shown = sorted((i for i, mask in enumerate(masks) if mask.any()), key=lambda i: _centre_x(masks[i]))
     return "In view: " + ", ".join(_placed(scene.objects[i], masks[i]) for i in shown) + "."
 
 
@@ -495,6 +497,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ captioning
+PLACE_PHRASES = {"left": "On the left", "middle": "In the middle", "right": "On the right"}
 
 
 def caption_of(scene: Scene) -> str:
