@@ -16,7 +16,7 @@ from PIL import Image
 from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
-from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box
+from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, sounding_at
 from crab_plus.data.synth.recipes import RECIPES
 from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
@@ -298,6 +298,32 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
             assert (image.reshape(-1, 3) == COLOURS[obj.colour]).all(axis=1).any()
         listed += 1
     assert listed >= 10
+
+
+def test_ref_avs_sounding_and_silent_descriptions_start_with_the_deciding_word():
+    """"the silent diamond" / "the sounding diamond": the reasoning starts with the quality word and the named kind,
+    then lists the kinds heard at the frame's time, left to right, and whether the named one is among them."""
+
+    seen = {"Sounding": 0, "Silent": 0}
+    for i in range(80):
+        example = RECIPES["ref_avs"](scene_rng(3, "ref_avs", "train", i), "train", i, SIZE)
+        description, frame = example.record["description"], example.media[0]
+        match = re.fullmatch(r"(Sounding|Silent): (\w+)\. Heard: ([\w, ]+), (yes|no)\. (.*)", example.reasoning)
+        if not re.fullmatch(r"the (sounding|silent) \w+", description):
+            assert match is None, example.reasoning
+            continue
+        assert match is not None, example.reasoning
+        quality, named, heard, verdict, rest = match.groups()
+        assert description == f"the {quality.lower()} {named}"
+        sources = sorted((frame.scene.objects[k] for k in sounding_at(frame.scene, frame.time)), key=lambda o: o.x)
+        assert heard.split(", ") == [obj.shape for obj in sources]
+        assert (verdict == "yes") == (named in heard.split(", "))
+        # the silent one is boxed; "the sounding X" names a silent object, so nothing in the frame is it
+        assert example.answer.exists == (quality == "Silent")
+        assert rest.startswith(f"{description[0].upper()}{description[1:]} is " if example.answer.exists
+                               else f"Nothing in the frame is {description}.")
+        seen[quality] += 1
+    assert min(seen.values()) >= 5, seen
 
 
 @pytest.mark.parametrize("task", ["s4", "ms3", "arig"])
