@@ -300,28 +300,28 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
     assert listed >= 10
 
 
-def test_ref_avs_sounding_and_silent_descriptions_start_with_the_deciding_word():
-    """"the silent diamond" / "the sounding diamond": the reasoning starts with the quality word and the named kind,
-    then lists the kinds heard at the frame's time, left to right, and whether the named one is among them."""
+def test_ref_avs_sounding_and_silent_descriptions_are_repeated_first():
+    """"the silent diamond" / "the sounding diamond": the reasoning starts with the description, so the word that
+    decides the answer is a copy of the prompt's; the silent one is placed and boxed, the sounding one (a silent
+    object in the frame) is not there."""
 
-    seen = {"Sounding": 0, "Silent": 0}
+    seen = {"sounding": 0, "silent": 0}
     for i in range(80):
         example = RECIPES["ref_avs"](scene_rng(3, "ref_avs", "train", i), "train", i, SIZE)
         description, frame = example.record["description"], example.media[0]
-        match = re.fullmatch(r"(Sounding|Silent): (\w+)\. Heard: ([\w, ]+), (yes|no)\. (.*)", example.reasoning)
-        if not re.fullmatch(r"the (sounding|silent) \w+", description):
-            assert match is None, example.reasoning
+        described = re.fullmatch(r"the (sounding|silent) (\w+)", description)
+        if described is None:
+            assert not re.match(r"The (sounding|silent) ", example.reasoning), example.reasoning
             continue
-        assert match is not None, example.reasoning
-        quality, named, heard, verdict, rest = match.groups()
-        assert description == f"the {quality.lower()} {named}"
-        sources = sorted((frame.scene.objects[k] for k in sounding_at(frame.scene, frame.time)), key=lambda o: o.x)
-        assert heard.split(", ") == [obj.shape for obj in sources]
-        assert (verdict == "yes") == (named in heard.split(", "))
-        # the silent one is boxed; "the sounding X" names a silent object, so nothing in the frame is it
-        assert example.answer.exists == (quality == "Silent")
-        assert rest.startswith(f"{description[0].upper()}{description[1:]} is " if example.answer.exists
-                               else f"Nothing in the frame is {description}.")
+        quality, named = described.groups()
+        assert example.reasoning.startswith(f"The {quality} {named} is ")
+        heard = {frame.scene.objects[k].shape for k in sounding_at(frame.scene, frame.time)}
+        assert named not in heard  # both name a silent object in the frame
+        assert example.answer.exists == (quality == "silent")
+        if quality == "sounding":
+            assert example.reasoning == f"The sounding {named} is not in the frame; the {named} is silent."
+        else:
+            assert re.fullmatch(rf"The silent {named} is the \w+ {named} (left|middle|right)\.", example.reasoning)
         seen[quality] += 1
     assert min(seen.values()) >= 5, seen
 

@@ -481,13 +481,11 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
         why = f"{description[0].upper()}{description[1:]} is {_placed(obj, masks[referent])}."
     else:
         answer = A.referred(False)
-        why = f"Nothing in the frame is {description}."
+        # "the sounding X" is repeated first, so that "sounding" is a copy of the word after the prompt's "the"
+        why = (f"The {description[4:]} is not in the frame; the {description.split()[-1]} is silent."
+               if description.startswith("the sounding ") else f"Nothing in the frame is {description}.")
     if asked is not None:  # whether the named kind is in the frame, decided as the matching verdicts are
         why = f"{presence_reasoning(asked, _shapes_left_to_right(scene))} {why}"
-    elif kind in (1, 2) and silent:  # "the silent X" / "the sounding X": the deciding word first
-        heard = [o.shape for o in sorted((scene.objects[i] for i in sources), key=lambda o: o.x)]
-        named, quality = description.split()[-1], description.split()[1]
-        why = f"{quality.capitalize()}: {named}. Heard: {', '.join(heard)}, {'yes' if named in heard else 'no'}. {why}"
     frame = f"media/{vid}/frames/{frame_idx}.png"
     record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"media/{vid}/audio.wav",
               "vid": vid, "fid": frame_idx, "uid": f"{vid}_{frame_idx}", "idx": frame_idx,
