@@ -134,4 +134,8 @@ def parse_train_arguments(config: str | Path | dict | None = None, overrides: li
         raise ConfigError(f"invalid training arguments: {error}") from error
     if remaining:
         raise ConfigError(f"unknown training arguments: {' '.join(remaining)}. See `crab-plus train --help`.")
+    data_args, training_args = parsed[1], parsed[3]
+    if data_args.lessons is not None and training_args.train_sampling_strategy == "group_by_length":
+        raise ConfigError("train_sampling_strategy: group_by_length needs annotation data; the text-only lessons "
+                          "are all of similar length: use the default 'random'.")
     return tuple(parsed)

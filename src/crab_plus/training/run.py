@@ -53,6 +53,15 @@ def _training_data(data_args: DataArguments, seed: int):
     return samples, task_keys, report, partial(CrabPlusCollator, padding_side="right")
 
 
+def _sample_lengths(training_args, samples, data_collator) -> list[int] | None:
+    """Estimated token lengths of the samples when batches are grouped by length; None otherwise."""
+    if training_args.train_sampling_strategy != "group_by_length":
+        return None  # (text-only lessons cannot ask for it: parse_train_arguments refuses)
+    from .lengths import estimate_lengths
+
+    return estimate_lengths(samples, data_collator)
+
+
 def _materialise_tiny(output_dir: Path, seed: int, main_process_first) -> str:
     """Write the tiny random model + processor to ``output_dir/base`` once (main process first) -> its path."""
     base = output_dir / "base"
@@ -90,10 +99,11 @@ def run_training(config=None, overrides: list[str] | None = None, *, resume: boo
         model_args.model_name_or_path = _materialise_tiny(output_dir, 0, training_args.main_process_first)
     model, processor = build_model_for_training(model_args, adapter_args, seed=training_args.seed,
                                                 task_keys=task_keys)
+    data_collator = collator(processor, task_keys)
     trainer = CrabPlusTrainer(
         model=model, args=training_args, train_dataset=samples, processing_class=processor,
-        data_collator=collator(processor, task_keys), task_keys=task_keys,
-        callbacks=callbacks,
+        data_collator=data_collator, task_keys=task_keys, callbacks=callbacks,
+        sample_lengths=_sample_lengths(training_args, samples, data_collator),
     )
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model()

@@ -4,6 +4,9 @@
    "task" router when the adapter has one (for the whole training step, backward included, so that gradient
    checkpointing's re-computed forward sees them too), and used for per-task bookkeeping.
 2. At each logging step the per-task losses (and I-LoRA router statistics) are added to the Trainer's logs.
+3. ``train_sampling_strategy: group_by_length`` works on a list of samples, given their lengths
+   (``sample_lengths``, see :mod:`crab_plus.training.lengths`); the stock Trainer reads them from a
+   ``datasets.Dataset`` column only.
 Everything else (optimiser, schedule, checkpointing, resume, DDP/DeepSpeed/FSDP via accelerate) is the Trainer's.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from transformers import Trainer
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .callbacks import PerTaskLossCallback, RouterStatsCallback
 from .routing import router_heads, router_recording, task_routing
@@ -21,11 +25,14 @@ SAMPLE_KEYS = ("task_ids", "sample_ids")
 
 
 class CrabPlusTrainer(Trainer):
-    """A ``Trainer`` that knows the batch's tasks. ``task_keys[i]`` names task id ``i`` of the collator."""
+    """A ``Trainer`` that knows the batch's tasks. ``task_keys[i]`` names task id ``i`` of the collator;
+    ``sample_lengths[i]`` is the token length of training sample ``i`` (for ``group_by_length``)."""
 
-    def __init__(self, *args, task_keys: Sequence[str] | None = None, **kwargs):
+    def __init__(self, *args, task_keys: Sequence[str] | None = None, sample_lengths: Sequence[int] | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.task_keys = list(task_keys or [])
+        self.sample_lengths = list(sample_lengths) if sample_lengths is not None else None
         self.task_losses = PerTaskLossCallback(self.task_keys) if self.task_keys else None
         self.router_stats = None
         num_heads = router_heads(self.model)
@@ -34,6 +41,13 @@ class CrabPlusTrainer(Trainer):
         for callback in (self.task_losses, self.router_stats):
             if callback is not None:
                 self.add_callback(callback)
+
+    def _get_train_sampler(self, train_dataset=None):
+        if self.args.train_sampling_strategy == "group_by_length" and self.sample_lengths is not None:
+            # The stock sampler: shuffled mega-batches of 50 batches, each sorted by length.
+            batch = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            return LengthGroupedSampler(batch, lengths=self.sample_lengths)
+        return super()._get_train_sampler(train_dataset)
 
     def training_step(self, model, inputs, num_items_in_batch=None):
         # The task ids must stay with the I-LoRA layers through backward too: gradient checkpointing re-runs the
