@@ -481,9 +481,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
         why = f"{description[0].upper()}{description[1:]} is {_placed(obj, masks[referent])}."
     else:
         answer = A.referred(False)
-        # "the sounding X" is repeated first, so that "sounding" is a copy of the word after the prompt's "the"
-        why = (f"The {description[4:]} is not in the frame; the {description.split()[-1]} is silent."
-               if description.startswith("the sounding ") else f"Nothing in the frame is {description}.")
+        why = f"Nothing in the frame is {description}."
     if asked is not None:  # whether the named kind is in the frame, decided as the matching verdicts are
         why = f"{presence_reasoning(asked, _shapes_left_to_right(scene))} {why}"
     frame = f"media/{vid}/frames/{frame_idx}.png"
