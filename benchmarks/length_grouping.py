@@ -29,6 +29,7 @@ from crab_plus.data import CrabPlusCollator
 from crab_plus.training.arguments import parse_train_arguments
 from crab_plus.training.lengths import estimate_lengths
 from crab_plus.training.run import load_training_samples, overrides_from_cli
+from ilora_overhead import step  # a sibling script (benchmarks/ is the script's folder)
 
 
 def batches(order: list[int], batch_size: int, count: int) -> list[list[int]]:
@@ -38,11 +39,8 @@ def batches(order: list[int], batch_size: int, count: int) -> list[list[int]]:
 
 
 def step_seconds(model, batch) -> float:
-    inputs = {k: v for k, v in batch.items() if k != "task_ids"}
-    start = time.perf_counter()
-    model(**inputs).loss.backward()
-    model.zero_grad(set_to_none=True)
-    return time.perf_counter() - start
+    """One timed forward and backward pass (ilora_overhead's), without the batch's task ids."""
+    return step(model, {k: v for k, v in batch.items() if k != "task_ids"})
 
 
 def main() -> None:

@@ -57,6 +57,11 @@ def synth(tmp_path_factory):
     return out, report
 
 
+def train_example(task: str, index: int):
+    """Train example ``index`` of ``task``'s recipe, seed 3, at the tests' frame size (no files written)."""
+    return RECIPES[task](scene_rng(3, task, "train", index), "train", index, SIZE)
+
+
 def _records(root, task, split):
     with open(os.path.join(root, task, f"{split}.json"), encoding="utf-8") as handle:
         return json.load(handle)
@@ -178,14 +183,14 @@ def _points_of(answer) -> list[tuple[float, float]]:
 
 @pytest.mark.parametrize("task", SYNTH_TASKS)
 def test_every_task_has_conflict_and_plain_cases(task):
-    flags = [RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE).conflict for i in range(40)]
+    flags = [train_example(task, i).conflict for i in range(40)]
     assert 0.1 <= sum(flags) / len(flags) <= 0.95, (task, sum(flags))
 
 
 @pytest.mark.parametrize("task", SYNTH_TASKS)
 def test_every_object_has_the_colour_of_its_kind(task):
     """A sound names a kind (shape) and the kind's colour finds it in the picture, in every task's scenes."""
-    objects = [obj for i in range(20) for media in RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE).media
+    objects = [obj for i in range(20) for media in train_example(task, i).media
                for obj in media.scene.objects]
     assert objects or task == "cremad"  # cremad scenes hold a face and a voice only
     assert all(obj.colour == COLOUR_OF_SHAPE[obj.shape] for obj in objects)
@@ -282,7 +287,7 @@ def test_ref_avs_colour_descriptions_first_list_the_frame_and_give_a_verdict():
 
     listed = 0
     for i in range(60):
-        example = RECIPES["ref_avs"](scene_rng(3, "ref_avs", "train", i), "train", i, SIZE)
+        example = train_example("ref_avs", i)
         description, frame_media = example.record["description"], example.media[0]
         match = re.fullmatch(r"Asked: (\w+)\. Frame: ([\w, ]+), (yes|no)\. .*", example.reasoning)
         if any(word in description for word in ("sounding", "silent", "making")):
@@ -306,7 +311,7 @@ def test_ref_avs_sounding_and_silent_descriptions_name_a_silent_object():
 
     seen = {"sounding": 0, "silent": 0}
     for i in range(80):
-        example = RECIPES["ref_avs"](scene_rng(3, "ref_avs", "train", i), "train", i, SIZE)
+        example = train_example("ref_avs", i)
         description, frame = example.record["description"], example.media[0]
         described = re.fullmatch(r"the (sounding|silent) (\w+)", description)
         if described is None:
@@ -332,7 +337,7 @@ def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_pla
     places = {"left": 0, "middle": 1, "right": 2}
     phrase = r"the (\w+ \w+) (left|middle|right)\b"
     for i in range(12):
-        example = RECIPES[task](scene_rng(3, task, "train", i), "train", i, SIZE)
+        example = train_example(task, i)
         frame = example.media[0]
         listing = re.match(r"In view: (.*?)\. The sound is", example.reasoning)
         assert listing is not None, example.reasoning
