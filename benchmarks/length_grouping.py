@@ -38,6 +38,14 @@ def batches(order: list[int], batch_size: int, count: int) -> list[list[int]]:
     return [order[i * every * batch_size:(i * every + 1) * batch_size] for i in range(count)]
 
 
+def load_mixture(config: str, model: str, overrides: list[str]) -> tuple[list, CrabPlusCollator, object]:
+    """A training config's mixed samples, a collator with the model's processor, and its TrainingArguments."""
+    _, data_args, _, training_args = parse_train_arguments(config, overrides_from_cli(overrides))
+    samples, task_keys, _ = load_training_samples(data_args, training_args.seed)
+    collator = CrabPlusCollator(AutoProcessor.from_pretrained(model), task_keys)
+    return samples, collator, training_args
+
+
 def step_seconds(model, batch) -> float:
     """One timed forward and backward pass (ilora_overhead's), without the batch's task ids."""
     return step(model, {k: v for k, v in batch.items() if k != "task_ids"})
@@ -49,12 +57,9 @@ def main() -> None:
     parser.add_argument("model", help="a Crab+ model folder to time the steps on")
     parser.add_argument("--batches", type=int, default=24, help="batches per strategy")
     parser.add_argument("overrides", nargs="*", help="key=value overrides of the config (e.g. annotations=...)")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # the overrides may follow --batches
 
-    _, data_args, _, training_args = parse_train_arguments(args.config, overrides_from_cli(args.overrides))
-    samples, task_keys, _ = load_training_samples(data_args, training_args.seed)
-    processor = AutoProcessor.from_pretrained(args.model)
-    collator = CrabPlusCollator(processor, task_keys)
+    samples, collator, training_args = load_mixture(args.config, args.model, args.overrides)
     start = time.perf_counter()
     lengths = estimate_lengths(samples, collator)
     print(f"{len(samples)} samples, lengths estimated in {time.perf_counter() - start:.1f} s "
