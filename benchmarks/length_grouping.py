@@ -51,13 +51,18 @@ def step_seconds(model, batch) -> float:
     return step(model, {k: v for k, v in batch.items() if k != "task_ids"})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_mixture_arguments(description: str, batches: int, batches_help: str) -> argparse.Namespace:
+    """The step-timing benchmarks' arguments: config, model, --batches and the config's key=value overrides."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("config", help="a training config file or preset (its data and mixture are used)")
     parser.add_argument("model", help="a Crab+ model folder to time the steps on")
-    parser.add_argument("--batches", type=int, default=24, help="batches per strategy")
+    parser.add_argument("--batches", type=int, default=batches, help=batches_help)
     parser.add_argument("overrides", nargs="*", help="key=value overrides of the config (e.g. annotations=...)")
-    args = parser.parse_intermixed_args()  # the overrides may follow --batches
+    return parser.parse_intermixed_args()  # the overrides may follow --batches
+
+
+def main() -> None:
+    args = parse_mixture_arguments(__doc__.split("\n\n")[0], batches=24, batches_help="batches per strategy")
 
     samples, collator, training_args = load_mixture(args.config, args.model, args.overrides)
     start = time.perf_counter()

@@ -17,14 +17,13 @@ with bf16 and 18 % fewer tokens a sample took 1,421 s, stop 28's float32 ones 1,
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
 from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
-from length_grouping import load_mixture  # sibling scripts (benchmarks/ is the script's folder)
+from length_grouping import load_mixture, parse_mixture_arguments  # a sibling script (benchmarks/)
 
 
 def timed_step(model, batch: dict, bf16: bool) -> tuple[float, float]:
@@ -38,12 +37,7 @@ def timed_step(model, batch: dict, bf16: bool) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("config", help="a training config file or preset (its data and mixture are used)")
-    parser.add_argument("model", help="a Crab+ model folder to time the steps on")
-    parser.add_argument("--batches", type=int, default=12, help="batches, each timed both ways")
-    parser.add_argument("overrides", nargs="*", help="key=value overrides of the config (e.g. annotations=...)")
-    args = parser.parse_intermixed_args()  # the overrides may follow --batches
+    args = parse_mixture_arguments(__doc__.split("\n\n")[0], batches=12, batches_help="batches, each timed both ways")
 
     samples, collator, training_args = load_mixture(args.config, args.model, args.overrides)
     size = training_args.per_device_train_batch_size
