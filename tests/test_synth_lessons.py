@@ -53,15 +53,42 @@ def test_collator_labels_only_the_target_after_a_random_filler():
         LessonCollator(processor, ["a2v", "ks"])
 
 
-def test_train_on_lessons_writes_a_full_model(tmp_path):
+def test_collator_without_prompt_gives_the_assistant_turn_alone():
+    _, processor = tiny_crab_plus(seed=0)
+    lessons = make_lessons(6, seed=0)
+    full = LessonCollator(processor, ["a2v", "v2a"])(lessons)
+    bare = LessonCollator(processor, ["a2v", "v2a"], with_prompt=False)(lessons)
+    assert bare["task_ids"].tolist() == full["task_ids"].tolist()
+    for row, lesson in enumerate(lessons):
+        ids = bare["input_ids"][row][bare["attention_mask"][row] == 1]
+        text = processor.tokenizer.decode(ids)
+        assert text == "<|im_start|>assistant\n" + lesson.target + "<|im_end|>"  # no system prompt, no filler
+        labelled = bare["labels"][row][bare["labels"][row] != -100]
+        assert processor.tokenizer.decode(labelled) == lesson.target + "<|im_end|>"
+        # the same target tokens, labelled the same, as in the full lesson
+        assert labelled.tolist() == full["labels"][row][full["labels"][row] != -100].tolist()
+    assert bare["attention_mask"].sum() < full["attention_mask"].sum() / 2
+
+
+def test_lesson_prompt_is_checked():
+    from crab_plus.training.arguments import parse_train_arguments
+
+    with pytest.raises(ConfigError, match="lesson_prompt='short'.*full, none"):
+        parse_train_arguments({"model_name_or_path": "tiny", "lessons": 8, "lesson_prompt": "short",
+                               "output_dir": "unused"})
+
+
+@pytest.mark.parametrize("lesson_prompt", ["full", "none"])
+def test_train_on_lessons_writes_a_full_model(tmp_path, lesson_prompt):
     out = tmp_path / "lessons"
-    trainer = run_training({"model_name_or_path": "tiny", "lessons": 8, "adapter": "none",
-                            "train_parts": ["text", "lm_head"], "output_dir": str(out),
+    trainer = run_training({"model_name_or_path": "tiny", "lessons": 8, "lesson_prompt": lesson_prompt,
+                            "adapter": "none", "train_parts": ["text", "lm_head"], "output_dir": str(out),
                             "per_device_train_batch_size": 4, "max_steps": 2, "logging_steps": 1,
                             "learning_rate": 1e-3, "use_cpu": True, "report_to": "none",
                             "remove_unused_columns": False, "save_strategy": "no", "disable_tqdm": True})
     info = json.loads((out / "crab_plus_training.json").read_text())
     assert info["task_keys"] == ["a2v", "v2a"] and info["data"]["lessons"] == 8 and "mixture" not in info
+    assert info["data"]["lesson_prompt"] == lesson_prompt
     logs = [h for h in trainer.state.log_history if "loss" in h]
     assert len(logs) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in logs)
     assert (out / "model.safetensors").is_file()

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import ConfigError
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+LESSON_PROMPTS = ("full", "none")
 RELEASE_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -36,6 +37,7 @@ class DataArguments:
     task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
     mixture_size: int | None = field(default=None, metadata={"help": "samples in the mixture (default: the sum of the task sizes; with task_weights, give enough that no task is down-sampled)"})
     lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching lessons (crab_plus.data.synth.lessons)"})
+    lesson_prompt: str = field(default="full", metadata={"help": "full: a lesson is the task's chat prompt (random tokens for the media) and the reasoning; none: the assistant turn alone"})
 
     def __post_init__(self):
         if (self.annotations is None) == (self.lessons is None):
@@ -43,6 +45,8 @@ class DataArguments:
                               "(text-only matching lessons), one of the two.")
         if self.lessons is not None and self.lessons < 1:
             raise ConfigError(f"lessons={self.lessons}: give a positive number of lessons.")
+        if self.lesson_prompt not in LESSON_PROMPTS:
+            raise ConfigError(f"lesson_prompt={self.lesson_prompt!r}: choose one of {', '.join(LESSON_PROMPTS)}.")
         self.task_weight_map()  # a malformed entry fails here, before any data is read
 
     def task_weight_map(self) -> dict[str, float]:

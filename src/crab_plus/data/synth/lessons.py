@@ -11,6 +11,12 @@ model on them (the HF Trainer with :class:`LessonCollator`), much as the release
 A run of random tokens (10 to 100 drawn, about 15 to 150 once decoded and re-tokenised) stands where the media
 tokens would be, so the lookup is learnt wherever the target sits in a sequence. Lessons are plain cases only: a
 look-alike candidate (same kinds, another rhythm) can only be told apart from the media.
+
+A lesson can also be the assistant turn alone (``LessonCollator(..., with_prompt=False)``, ``lesson_prompt: none``
+in a preset): about 30 tokens instead of about 150, so a verdict's attention is spread over a few words, the heard
+kind among them, instead of a long prompt. In the model card's runs (per-kind verdicts, (25)) the comparison was
+learnt from those within 200 steps and carried over to full lessons in 400 more, where full lessons alone gave a
+shortcut (18, 24). The shipped recipe does not use them yet (model_cards/crab-plus-synth-small.md).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .matching import a2v_reasoning, v2a_reasoning
 from .scene import SHAPES
 
 LESSON_TASKS = ("a2v", "v2a")
+ASSISTANT_TURN = "<|im_start|>assistant\n"  # the chat template's generation prompt, all a prompt-less lesson has
 FILLER_TOKENS = (10, 100)  # min, max random tokens standing in for the media (more once decoded and re-tokenised)
 
 
@@ -67,10 +74,11 @@ class LessonCollator:
     and ``task_ids`` (index into ``task_keys``), as :class:`~crab_plus.data.CrabPlusCollator` gives.
 
     The prompt is the task's chat prompt with the lead text and instruction; random tokens (drawn from the
-    lesson's ``filler_seed``, ordinary vocabulary only) take the place of the media.
+    lesson's ``filler_seed``, ordinary vocabulary only) take the place of the media. ``with_prompt=False``: the
+    prompt is only the assistant turn's opening, so a sample is the reasoning and answer alone.
     """
 
-    def __init__(self, processor, task_keys: Sequence[str]):
+    def __init__(self, processor, task_keys: Sequence[str], with_prompt: bool = True):
         missing = [t for t in LESSON_TASKS if t not in task_keys]
         if missing:
             from ...errors import ConfigError
@@ -78,12 +86,15 @@ class LessonCollator:
             raise ConfigError(f"lessons are of tasks {list(LESSON_TASKS)}; task_keys lacks {missing}.")
         self.processor = processor
         self.task_keys = list(task_keys)
+        self.with_prompt = with_prompt
         # ordinary tokens only: the special tokens (media placeholders, chat markers) follow the learnt vocabulary
         self._ordinary = min(processor.tokenizer.all_special_ids + [len(processor.tokenizer)])
 
     def _prepare(self, lesson: Lesson):
         from ...tasks import get_task
 
+        if not self.with_prompt:
+            return self.processor(text=ASSISTANT_TURN, target=lesson.target, return_tensors="pt")
         task = get_task(lesson.task)
         rng = np.random.default_rng(lesson.filler_seed)
         filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
