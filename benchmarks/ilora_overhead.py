@@ -60,12 +60,19 @@ def build(kind: str, small: bool):
     return model
 
 
-def step(model, batch) -> float:
+def timed_step(model, batch, bf16: bool = False) -> tuple[float, float]:
+    """(seconds, loss) of one forward and backward pass, under bfloat16 autocast when ``bf16``."""
     start = time.perf_counter()
-    loss = model(**batch).loss
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        loss = model(**batch).loss
     loss.backward()
     model.zero_grad(set_to_none=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, float(loss.detach())
+
+
+def step(model, batch) -> float:
+    """Seconds of one float32 forward and backward pass."""
+    return timed_step(model, batch)[0]
 
 
 def saved_activation_bytes(model, batch) -> int:

@@ -17,23 +17,12 @@ with bf16 and 18 % fewer tokens a sample took 1,421 s, stop 28's float32 ones 1,
 
 from __future__ import annotations
 
-import time
-
 import torch
 from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
-from length_grouping import load_mixture, parse_mixture_arguments  # a sibling script (benchmarks/)
-
-
-def timed_step(model, batch: dict, bf16: bool) -> tuple[float, float]:
-    """(seconds, loss) of one forward and backward pass, under bfloat16 autocast or not."""
-    start = time.perf_counter()
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        loss = model(**batch).loss
-    loss.backward()
-    model.zero_grad(set_to_none=True)
-    return time.perf_counter() - start, float(loss.detach())
+from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
+from length_grouping import load_mixture, parse_mixture_arguments
 
 
 def main() -> None:
