@@ -32,6 +32,7 @@ VIDEO, IMAGE, AUDIO = "<|VIDEO|>", "<|IMAGE|>", "<|AUDIO|>"
 SPANS = {VIDEO: ("<|vision_bos|>", "<|vision_eos|>"), IMAGE: ("<|vision_bos|>", "<|vision_eos|>"),
          AUDIO: ("<|audio_bos|>", "<|audio_eos|>")}
 END_OF_TURN = "<|im_end|>"
+GENERATION_PROMPT = "<|im_start|>assistant\n"  # what add_generation_prompt appends: the assistant turn's opening
 PLACEHOLDER = re.compile(r"<\|(VIDEO|IMAGE|AUDIO)\|>")
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -43,7 +44,7 @@ CHAT_TEMPLATE = (
     "{% elif item['type'] == 'image' %}<|vision_bos|><|IMAGE|><|vision_eos|>"
     "{% elif item['type'] == 'audio' %}<|audio_bos|><|AUDIO|><|audio_eos|>"
     "{% else %}{{ item['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n"
-    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}" + GENERATION_PROMPT + "{% endif %}"
 )
 MEDIA_KEYS = ("pixel_values_videos", "video_grid_thw", "video_second_per_grid", "pixel_values", "image_grid_thw")
 

@@ -30,7 +30,6 @@ from .matching import a2v_reasoning, v2a_reasoning
 from .scene import SHAPES
 
 LESSON_TASKS = ("a2v", "v2a")
-ASSISTANT_TURN = "<|im_start|>assistant\n"  # the chat template's generation prompt, all a prompt-less lesson has
 FILLER_TOKENS = (10, 100)  # min, max random tokens standing in for the media (more once decoded and re-tokenised)
 
 
@@ -91,10 +90,11 @@ class LessonCollator:
         self._ordinary = min(processor.tokenizer.all_special_ids + [len(processor.tokenizer)])
 
     def _prepare(self, lesson: Lesson):
+        from ...processing.processing_crab_plus import GENERATION_PROMPT
         from ...tasks import get_task
 
         if not self.with_prompt:
-            return self.processor(text=ASSISTANT_TURN, target=lesson.target, return_tensors="pt")
+            return self.processor(text=GENERATION_PROMPT, target=lesson.target, return_tensors="pt")
         task = get_task(lesson.task)
         rng = np.random.default_rng(lesson.filler_seed)
         filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
