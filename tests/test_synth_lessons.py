@@ -14,10 +14,10 @@ from crab_plus.testing import tiny_crab_plus
 from crab_plus.training.run import run_training
 
 
-def _verdicts(target: str) -> list[tuple[str, list[str], str]]:
-    """'Video 1: square, triangle, no.' -> [("1", ["square", "triangle"], "no"), ...] for both tasks' formats."""
-    return [(n, items.split(", "), verdict)
-            for n, items, verdict in re.findall(r"(?:Video|Audio) (\d): ([a-z, ]+?), (yes|no)\.", target)]
+def _verdicts(target: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """'Video 1: square no, triangle no.' -> [("1", [("square", "no"), ("triangle", "no")]), ...] (both tasks)."""
+    return [(n, re.findall(r"([a-z]+) (yes|no)", kinds))
+            for n, kinds in re.findall(r"(?:Video|Audio) (\d): ([a-z, ]+)\.", target)]
 
 
 def test_lessons_are_consistent_plain_matching_cases():
@@ -26,15 +26,17 @@ def test_lessons_are_consistent_plain_matching_cases():
     assert {l.task for l in lessons} == {"a2v", "v2a"}
     for lesson in lessons:
         answer = get_task(lesson.task).parse(lesson.target)
-        verdicts = _verdicts(lesson.target)
-        assert [v for _, _, v in verdicts].count("yes") == 1, lesson.target
-        assert verdicts[answer.index - 1][2] == "yes"
-        if lesson.task == "a2v":  # the heard kind is in the matching video only
+        candidates = _verdicts(lesson.target)
+        assert len(candidates) == 2, lesson.target
+        flat = [v for _, kinds in candidates for _, v in kinds]
+        assert flat.count("yes") == 1, lesson.target
+        assert "yes" in [v for _, v in candidates[answer.index - 1][1]]
+        if lesson.task == "a2v":  # each kind's verdict: is it the heard kind
             heard = re.match(r"Heard: (\w+)\.", lesson.target).group(1)
-            assert [heard in shapes for _, shapes, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
-        else:  # the matching audio's kind is among the seen shapes, the other's is not
+            assert all((kind == heard) == (v == "yes") for _, kinds in candidates for kind, v in kinds)
+        else:  # each audio's kind: is it among the seen shapes
             seen = re.match(r"Seen: ([a-z, ]+)\.", lesson.target).group(1).split(", ")
-            assert [kinds[0] in seen for _, kinds, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
+            assert all((kind in seen) == (v == "yes") for _, kinds in candidates for kind, v in kinds)
 
 
 def test_collator_labels_only_the_target_after_a_random_filler():
