@@ -51,7 +51,7 @@ def decoded_error(path: str, audio: np.ndarray) -> float:
     """RMS difference between the decoded stream and ``audio``, relative to the RMS of ``audio``."""
     from crab_plus.processing.media import load_audio
 
-    decoded = load_audio(path, SAMPLE_RATE)[: len(audio)]
+    decoded = load_audio(path, target_rate=SAMPLE_RATE)[: len(audio)]
     return float(np.sqrt(np.mean((decoded - audio[: len(decoded)]) ** 2)) / np.sqrt(np.mean(audio**2)))
 
 
