@@ -6,10 +6,11 @@ most of the generation time. This script renders the soundtracks of a few avqa s
 alternating, encodes each with the default coder and with `aac_coder=fast`; it prints both times and their ratio,
 and how far the decoded audio is from the rendered one both ways (the codec is lossy either way).
 
-    python benchmarks/aac_encoding.py --clips 4
+    python benchmarks/aac_encoding.py --clips 8
 
-Results (stop 31, 2 threads, 4 clips; model card, (26)): a minute of audio in 0.49 s with the default coder, 0.07 s
-with the fast one (ratio 0.15); the decoded audio is 1.0 % and 0.7 % of the signal's RMS away from the rendered one. `synth make` does not use the fast coder: it would change every soundtrack, and so every
+Results (stop 31, 2 threads, 8 clips; model card, (26)): a minute of audio in 0.41 s with the default coder, 0.07 s
+with the fast one (ratio 0.16); the decoded audio is 3.0 % and 2.6 % of the signal's RMS away from the rendered one
+(clip by clip either coder can be the closer: 0.3 % and 0.7 % on the first two clips). `synth make` does not use the fast coder: it would change every soundtrack, and so every
 number measured on the current scenes.
 """
 
@@ -57,7 +58,7 @@ def decoded_error(path: str, audio: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clips", type=int, default=4, help="avqa scenes (60 s each) to encode both ways")
+    parser.add_argument("--clips", type=int, default=8, help="avqa scenes (60 s each) to encode both ways")
     args = parser.parse_args()
     soundtracks = []
     for index in range(args.clips):
