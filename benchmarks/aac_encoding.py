@@ -26,25 +26,13 @@ import numpy as np
 from crab_plus.data.synth.recipes import RECIPES
 from crab_plus.data.synth.render_audio import render_audio
 from crab_plus.data.synth.scene import SAMPLE_RATE, scene_rng
+from crab_plus.processing.encode import write_audio
 
 
 def encode(path: str, audio: np.ndarray, coder: str | None) -> float:
     """Seconds to write ``audio`` (samples,) float32 as an AAC stream in ``path`` with ``coder`` (None: default)."""
-    import av
-
     start = time.perf_counter()
-    with av.open(path, mode="w") as container:
-        stream = container.add_stream("aac", rate=SAMPLE_RATE)
-        stream.layout = "mono"
-        if coder:
-            stream.codec_context.options = {"aac_coder": coder}
-        step = stream.codec_context.frame_size or 1024
-        for first in range(0, len(audio), step):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[None, first:first + step]), format="fltp",
-                                               layout="mono")
-            frame.sample_rate, frame.pts = SAMPLE_RATE, first
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+    write_audio(path, audio, SAMPLE_RATE, codec_options={"aac_coder": coder} if coder else None)
     return time.perf_counter() - start
 
 

@@ -83,9 +83,13 @@ def _encode_audio(container, stream, channels: np.ndarray, sample_rate: int) -> 
     container.mux(stream.encode())
 
 
-def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, subtype: str | None = "PCM_16") -> str:
+def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, subtype: str | None = "PCM_16",
+                codec_options: dict[str, str] | None = None) -> str:
     """Write ``samples`` (samples,) or (channels, samples) float in [-1, 1]: wav/flac/ogg with soundfile, other
-    suffixes (m4a, mp3, aac, mka...) with PyAV."""
+    suffixes (m4a, mp3, aac, mka...) with PyAV.
+
+    codec_options: encoder options for the PyAV formats (ffmpeg's names, e.g. ``{"aac_coder": "fast"}``).
+    """
     path = os.fspath(path)
     channels = _as_channels(samples)
     if path.lower().endswith(SOUNDFILE_SUFFIXES):
@@ -99,5 +103,7 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, 
     with av.open(path, mode="w") as container:
         stream = container.add_stream(codec, rate=sample_rate)
         stream.layout = "mono" if channels.shape[0] == 1 else "stereo"
+        if codec_options:
+            stream.codec_context.options = dict(codec_options)
         _encode_audio(container, stream, channels, sample_rate)
     return path
