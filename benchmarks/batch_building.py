@@ -24,7 +24,7 @@ from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
-from length_grouping import load_mixture, parse_mixture_arguments
+from length_grouping import load_mixture, model_inputs, parse_mixture_arguments
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
     def build(i: int) -> tuple[float, dict]:
         start = time.perf_counter()
         batch = collator([samples[j] for j in order[i * size:(i + 1) * size]])
-        return time.perf_counter() - start, {k: v for k, v in batch.items() if k != "task_ids"}
+        return time.perf_counter() - start, model_inputs(batch)
 
     timed_step(model, build(args.batches)[1], bf16=bf16)  # warm-up on a batch that is not timed
     building = training = 0.0

@@ -46,9 +46,14 @@ def load_mixture(config: str, model: str, overrides: list[str]) -> tuple[list, C
     return samples, collator, training_args
 
 
+def model_inputs(batch) -> dict:
+    """A collated batch without its ``task_ids`` (the Trainer reads them; the model does not take them)."""
+    return {k: v for k, v in batch.items() if k != "task_ids"}
+
+
 def step_seconds(model, batch) -> float:
     """One timed forward and backward pass (ilora_overhead's), without the batch's task ids."""
-    return step(model, {k: v for k, v in batch.items() if k != "task_ids"})
+    return step(model, model_inputs(batch))
 
 
 def parse_mixture_arguments(description: str, batches: int, batches_help: str) -> argparse.Namespace:

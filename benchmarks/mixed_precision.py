@@ -22,7 +22,7 @@ from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
-from length_grouping import load_mixture, parse_mixture_arguments
+from length_grouping import load_mixture, model_inputs, parse_mixture_arguments
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     batches = []
     for i in range(args.batches):
         batch = collator([samples[j] for j in order[i * size:(i + 1) * size]])
-        batches.append({k: v for k, v in batch.items() if k != "task_ids"})
+        batches.append(model_inputs(batch))
 
     model = AutoModelForMultimodalLM.from_pretrained(args.model)
     model.train()
