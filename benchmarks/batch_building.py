@@ -24,7 +24,7 @@ from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
-from length_grouping import load_mixture, model_inputs, parse_mixture_arguments
+from length_grouping import collate_batch, load_mixture, parse_mixture_arguments, random_order
 
 
 def main() -> None:
@@ -32,15 +32,15 @@ def main() -> None:
     samples, collator, training_args = load_mixture(args.config, args.model, args.overrides)
     bf16 = bool(training_args.bf16)
     size = training_args.per_device_train_batch_size
-    order = torch.randperm(len(samples), generator=torch.Generator().manual_seed(training_args.seed)).tolist()
+    order = random_order(len(samples), training_args.seed)
     model = AutoModelForMultimodalLM.from_pretrained(args.model)
     model.train()
     print(f"{torch.get_num_threads()} threads, bf16 {bf16}, batches of {size}")
 
     def build(i: int) -> tuple[float, dict]:
         start = time.perf_counter()
-        batch = collator([samples[j] for j in order[i * size:(i + 1) * size]])
-        return time.perf_counter() - start, model_inputs(batch)
+        batch = collate_batch(samples, collator, order, i, size)
+        return time.perf_counter() - start, batch
 
     timed_step(model, build(args.batches)[1], bf16=bf16)  # warm-up on a batch that is not timed
     building = training = 0.0
