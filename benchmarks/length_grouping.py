@@ -46,9 +46,24 @@ def load_mixture(config: str, model: str, overrides: list[str]) -> tuple[list, C
     return samples, collator, training_args
 
 
+def model_inputs(batch) -> dict:
+    """A collated batch without its ``task_ids`` (the Trainer reads them; the model does not take them)."""
+    return {k: v for k, v in batch.items() if k != "task_ids"}
+
+
+def random_order(count: int, seed: int) -> list[int]:
+    """The indices 0..count-1 in a permutation seeded by ``seed`` (the config's), as the step benchmarks draw them."""
+    return torch.randperm(count, generator=torch.Generator().manual_seed(seed)).tolist()
+
+
+def collate_batch(samples: list, collator: CrabPlusCollator, order: list[int], index: int, size: int) -> dict:
+    """Batch number ``index`` of ``size`` samples taken in ``order``, collated, without its task ids."""
+    return model_inputs(collator([samples[j] for j in order[index * size:(index + 1) * size]]))
+
+
 def step_seconds(model, batch) -> float:
     """One timed forward and backward pass (ilora_overhead's), without the batch's task ids."""
-    return step(model, {k: v for k, v in batch.items() if k != "task_ids"})
+    return step(model, model_inputs(batch))
 
 
 def parse_mixture_arguments(description: str, batches: int, batches_help: str) -> argparse.Namespace:

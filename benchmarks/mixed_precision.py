@@ -22,7 +22,7 @@ from transformers import AutoModelForMultimodalLM
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
 from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
-from length_grouping import load_mixture, parse_mixture_arguments
+from length_grouping import collate_batch, load_mixture, parse_mixture_arguments, random_order
 
 
 def main() -> None:
@@ -30,11 +30,8 @@ def main() -> None:
 
     samples, collator, training_args = load_mixture(args.config, args.model, args.overrides)
     size = training_args.per_device_train_batch_size
-    order = torch.randperm(len(samples), generator=torch.Generator().manual_seed(training_args.seed)).tolist()
-    batches = []
-    for i in range(args.batches):
-        batch = collator([samples[j] for j in order[i * size:(i + 1) * size]])
-        batches.append({k: v for k, v in batch.items() if k != "task_ids"})
+    order = random_order(len(samples), training_args.seed)
+    batches = [collate_batch(samples, collator, order, i, size) for i in range(args.batches)]
 
     model = AutoModelForMultimodalLM.from_pretrained(args.model)
     model.train()

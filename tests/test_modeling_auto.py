@@ -86,3 +86,19 @@ def test_config_round_trip_keeps_token_ids(saved_tiny, tmp_path):
     for name in ("video_token_id", "audio_token_id", "image_token_id", "vision_start_token_id",
                  "vision_end_token_id", "audio_start_token_id"):
         assert getattr(again, name) == getattr(model.config, name)
+
+
+def test_patch_embedding_as_a_matrix_product_equals_the_thinkers_conv3d():
+    from transformers.models.qwen2_5_omni.modeling_qwen2_5_omni import Qwen2_5_VisionPatchEmbed
+
+    model = tiny_crab_plus_model(seed=0)
+    ours = model.model.visual.patch_embed
+    assert "model.visual.patch_embed.proj.weight" in dict(model.named_parameters())  # checkpoints keep the name
+    conv = Qwen2_5_VisionPatchEmbed(ours.patch_size, ours.temporal_patch_size, ours.in_channels, ours.embed_dim)
+    conv.proj.weight.data.copy_(ours.proj.weight.data)
+    patches = torch.randn(37, ours.in_channels * ours.temporal_patch_size * ours.patch_size**2)
+    expected, got = conv(patches), ours(patches)
+    assert got.shape == (37, ours.embed_dim) and torch.allclose(got, expected, atol=1e-5)
+    expected.square().sum().backward()
+    got.square().sum().backward()
+    assert torch.allclose(ours.proj.weight.grad, conv.proj.weight.grad, rtol=1e-4, atol=1e-4)

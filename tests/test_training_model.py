@@ -52,6 +52,17 @@ def test_param_budget_picks_the_rank_closest_to_the_budget(tiny_folder):
     assert rank_for_budget(base, "ilora", ilora, TARGETS, num_heads=3) == 8
 
 
+def test_attention_implementation_is_passed_to_the_model(tiny_folder):
+    from crab_plus.training.model import load_backbone
+
+    for implementation in ("eager", "sdpa"):
+        model, _ = load_backbone(ModelArguments(tiny_folder, attn_implementation=implementation))
+        assert model.config._attn_implementation == implementation
+        assert model.model.language_model.config._attn_implementation == implementation
+    tiny, _ = load_backbone(ModelArguments("tiny", attn_implementation="eager"))
+    assert tiny.config._attn_implementation == "eager"
+
+
 def test_bad_model_arguments_are_config_errors(tiny_folder):
     with pytest.raises(ConfigError, match="dtype='float8'"):
         build_model_for_training(ModelArguments(tiny_folder, dtype="float8"), AdapterArguments(adapter="lora"))

@@ -30,6 +30,7 @@ def write_video(
     audio_codec: str = "aac",
     keyframe_interval: float | None = None,
     rotation: int = 0,
+    audio_codec_options: dict[str, str] | None = None,
 ) -> str:
     """Write ``frames`` (T, H, W, 3) uint8 at ``fps`` and, optionally, ``audio`` (samples,) or (channels, samples)
     float in [-1, 1] at ``sample_rate``. Odd frame sizes are padded by one pixel for h264 (yuv420p).
@@ -37,6 +38,7 @@ def write_video(
     keyframe_interval: seconds between keyframes (None: the encoder's default, 250 frames for libx264).
     rotation: display rotation in degrees counter-clockwise, stored as container metadata (players, and
         :mod:`crab_plus.processing.media`, turn the frames upright by it).
+    audio_codec_options: encoder options for the audio stream (ffmpeg's names, e.g. ``{"aac_coder": "fast"}``).
     """
     import av
 
@@ -58,14 +60,22 @@ def write_video(
         sound = None
         if audio is not None:
             channels = _as_channels(audio)
-            sound = container.add_stream(audio_codec, rate=sample_rate)
-            sound.layout = "mono" if channels.shape[0] == 1 else "stereo"
+            sound = _add_audio_stream(container, audio_codec, sample_rate, channels, audio_codec_options)
         for frame in frames:
             container.mux(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         container.mux(video.encode())
         if sound is not None:
             _encode_audio(container, sound, channels, sample_rate)
     return os.fspath(path)
+
+
+def _add_audio_stream(container, codec: str, sample_rate: int, channels: np.ndarray,
+                      codec_options: dict[str, str] | None):
+    stream = container.add_stream(codec, rate=sample_rate)
+    stream.layout = "mono" if channels.shape[0] == 1 else "stereo"  # channels: (n_channels, samples)
+    if codec_options:
+        stream.codec_context.options = dict(codec_options)
+    return stream
 
 
 def _encode_audio(container, stream, channels: np.ndarray, sample_rate: int) -> None:
@@ -83,9 +93,13 @@ def _encode_audio(container, stream, channels: np.ndarray, sample_rate: int) -> 
     container.mux(stream.encode())
 
 
-def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, subtype: str | None = "PCM_16") -> str:
+def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, subtype: str | None = "PCM_16",
+                codec_options: dict[str, str] | None = None) -> str:
     """Write ``samples`` (samples,) or (channels, samples) float in [-1, 1]: wav/flac/ogg with soundfile, other
-    suffixes (m4a, mp3, aac, mka...) with PyAV."""
+    suffixes (m4a, mp3, aac, mka...) with PyAV.
+
+    codec_options: encoder options for the PyAV formats (ffmpeg's names, e.g. ``{"aac_coder": "fast"}``).
+    """
     path = os.fspath(path)
     channels = _as_channels(samples)
     if path.lower().endswith(SOUNDFILE_SUFFIXES):
@@ -97,7 +111,6 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, sample_rate: int, 
 
     codec = {".mp3": "libmp3lame", ".opus": "libopus"}.get(os.path.splitext(path)[1].lower(), "aac")
     with av.open(path, mode="w") as container:
-        stream = container.add_stream(codec, rate=sample_rate)
-        stream.layout = "mono" if channels.shape[0] == 1 else "stereo"
+        stream = _add_audio_stream(container, codec, sample_rate, channels, codec_options)
         _encode_audio(container, stream, channels, sample_rate)
     return path

@@ -23,6 +23,7 @@ RELEASE_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj
 class ModelArguments:
     model_name_or_path: str = field(metadata={"help": "crab-plus folder to start from ('tiny' builds the tiny random model)"})
     dtype: str = field(default="float32", metadata={"help": "weights dtype while training: float32, bfloat16, float16"})
+    attn_implementation: str | None = field(default=None, metadata={"help": "transformers' attention implementation: eager, sdpa, ... (default: the model's, sdpa)"})
 
 
 @dataclass

@@ -63,10 +63,14 @@ def load_backbone(model_args: ModelArguments, seed: int = 0):
         from ..testing import tiny_crab_plus
 
         model, processor = tiny_crab_plus(seed=seed)
+        if model_args.attn_implementation:
+            model.set_attn_implementation(model_args.attn_implementation)
         return model.to(DTYPES[model_args.dtype]), processor
     from transformers import AutoModelForMultimodalLM, AutoProcessor
 
-    model = AutoModelForMultimodalLM.from_pretrained(model_args.model_name_or_path, dtype=DTYPES[model_args.dtype])
+    model = AutoModelForMultimodalLM.from_pretrained(
+        model_args.model_name_or_path, dtype=DTYPES[model_args.dtype], attn_implementation=model_args.attn_implementation
+    )
     return model, AutoProcessor.from_pretrained(model_args.model_name_or_path)
 
 
