@@ -225,6 +225,26 @@ def test_same_seed_same_annotations_other_seed_differs(tmp_path):
     assert (tmp_path / "d" / "AVUIE_2" / TASKS[0] / "train.json").read_bytes() == first[TASKS[0]]
 
 
+def test_fast_aac_coder_changes_the_soundtracks_not_the_annotations(tmp_path):
+    from crab_plus.processing.media import load_audio
+
+    out = {}
+    for coder in ("default", "fast"):
+        assert main(["synth", "make", "--out", str(tmp_path / coder), "--n", "2", "--tasks", "ks", "--size", "32",
+                     "--fps", "1", "--split-test-fraction", "0.5", "--aac-coder", coder, "--quiet"]) == 0
+        out[coder] = tmp_path / coder / "AVUIE_2" / "ks"
+    assert (out["default"] / "train.json").read_bytes() == (out["fast"] / "train.json").read_bytes()
+    clip = _records(out["default"].parent, "ks", "train")[0]["video_path"]
+    default, fast = (out[coder] / "video" / clip for coder in ("default", "fast"))
+    assert default.read_bytes() != fast.read_bytes()
+    heard, fast_heard = load_audio(default, target_rate=16000), load_audio(fast, target_rate=16000)
+    length = min(len(heard), len(fast_heard))
+    gap = np.sqrt(np.mean((heard[:length] - fast_heard[:length]) ** 2)) / np.sqrt(np.mean(heard[:length] ** 2))
+    assert gap < 0.1, gap  # the same sound, encoded two ways
+    with pytest.raises(ConfigError, match="aac_coder='slow'"):
+        make_synth(tmp_path, n=2, tasks=["ks"], aac_coder="slow")
+
+
 def test_cli_synth_make(tmp_path, capsys):
     tasks = ["ks", "s4"]
     assert main(["synth", "make", "--out", str(tmp_path), "--n", "2", "--tasks", *tasks, "--size", "32",

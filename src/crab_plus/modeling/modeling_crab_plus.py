@@ -35,7 +35,7 @@ class CrabPlusVisionPatchEmbed(Qwen2_5_VisionPatchEmbed):
     The Conv3d's stride equals its kernel, so every patch meets the kernel exactly once: the convolution is
     ``patches @ weight.T`` with the patch (C, T, P, P) and the kernel flattened in the same order. Same parameter
     (``proj.weight``, shape (D, C, T, P, P)), same checkpoints; on CPU the backward takes a few milliseconds
-    where mkldnn's Conv3d backward took about 0.1 s a training step (benchmarks/patch_embedding.py).
+    where mkldnn's Conv3d backward took about 0.1 s a training step (benchmarks/step_kernels.py).
     """
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:

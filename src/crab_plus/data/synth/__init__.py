@@ -8,6 +8,6 @@ Modules: :mod:`.scene` (what is in a scene), :mod:`.render_video` / :mod:`.rende
 :mod:`.annotate` (ground truth from the scene), :mod:`.recipes` (one recipe per task), :mod:`.generate` (files).
 """
 
-from .generate import SPLITS, SYNTH_TASKS, SynthReport, make_synth, split_sizes
+from .generate import AAC_CODERS, SPLITS, SYNTH_TASKS, SynthReport, make_synth, split_sizes
 
-__all__ = ["SPLITS", "SYNTH_TASKS", "SynthReport", "make_synth", "split_sizes"]
+__all__ = ["AAC_CODERS", "SPLITS", "SYNTH_TASKS", "SynthReport", "make_synth", "split_sizes"]

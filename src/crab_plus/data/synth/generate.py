@@ -26,9 +26,7 @@ from .scene import SAMPLE_RATE, Scene, scene_rng
 
 SYNTH_TASKS = tuple(RECIPES)
 SPLITS = ("train", "test")
-# ffmpeg's fast AAC coder: a sixth of the default coder's time, the decoded audio as close to the rendered one
-# (benchmarks/aac_encoding.py); AAC was 70 % of the time of avqa's 60 s clips.
-AAC_OPTIONS = {"aac_coder": "fast"}
+AAC_CODERS = ("default", "fast")  # ffmpeg's AAC coders that make_synth offers (default: twoloop)
 
 
 @dataclass
@@ -69,7 +67,7 @@ def split_sizes(n: int, test_fraction: float, test_count: int | None = None) -> 
 
 def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[str] | None = None,
                test_fraction: float = 0.2, size: int = 112, fps: float = 4.0, progress: bool = True,
-               test_count: int | None = None) -> SynthReport:
+               test_count: int | None = None, aac_coder: str = "default") -> SynthReport:
     """Generate ``n`` samples per task (split into train/test by ``test_fraction``, or ``test_count`` test samples
     when given) under ``out/AVUIE_2``; only the given tasks' folders are written.
 
@@ -77,14 +75,19 @@ def make_synth(out: str | os.PathLike, n: int, seed: int = 0, tasks: Iterable[st
     generator keyed by seed, task, split and index, so asking for more tasks or samples never changes the others).
     size: side of the square frames in pixels (answer coordinates are always in the 224x224 frame).
     fps: frame rate of the clips (MUSIC-AVQA-style 60 s clips use 1 fps).
+    aac_coder: ffmpeg's AAC coder for the clips' soundtracks: "default" (the data of the shipped model) or "fast"
+        (a sixth of the encoding time, which is 70 % of the 60 s QA clips' time; the decoded audio as close to the
+        rendered one: benchmarks/aac_encoding.py). Annotations do not depend on it.
     """
     keys = _check_arguments(n, tasks, test_fraction, size, fps, test_count)
+    if aac_coder not in AAC_CODERS:
+        raise ConfigError(f"aac_coder={aac_coder!r} is not known; use one of {', '.join(AAC_CODERS)}.")
     from tqdm.auto import tqdm
 
     root = os.path.join(os.fspath(out), "AVUIE_2")
     report = SynthReport(root)
     sizes = split_sizes(n, test_fraction, test_count)
-    writer = _MediaWriter(size, fps)
+    writer = _MediaWriter(size, fps, None if aac_coder == "default" else {"aac_coder": aac_coder})
     start, cpu_start = time.perf_counter(), time.process_time()
     with tqdm(total=n * len(keys), desc="synth", unit="clip", disable=not progress) as bar:
         for key in keys:
@@ -145,8 +148,8 @@ def _write_json(path: str, records: list[dict]) -> None:
 class _MediaWriter:
     """Renders and writes one example's media; a scene used by several files is rendered once."""
 
-    def __init__(self, size: int, fps: float):
-        self.size, self.fps = size, fps
+    def __init__(self, size: int, fps: float, aac_options: dict[str, str] | None = None):
+        self.size, self.fps, self.aac_options = size, fps, aac_options
 
     def write(self, task_dir: str, media: list[Media]) -> None:
         audio_cache: dict[int, np.ndarray] = {}
@@ -163,7 +166,7 @@ class _MediaWriter:
                 fps = item.fps or self.fps
                 frames = render_clip(item.scene, self.size, fps)  # (T, size, size, 3) uint8
                 audio = audio_of(item.scene) if item.kind == "video+audio" else None
-                _write_mp4(path, frames, fps, audio)
+                _write_mp4(path, frames, fps, audio, self.aac_options)
             elif item.kind == "audio":
                 _write_wav(path, audio_of(item.scene))
             elif item.kind == "frame":
@@ -178,10 +181,11 @@ class _MediaWriter:
                 raise ValueError(f"unknown media kind {item.kind!r}")
 
 
-def _write_mp4(path: str, frames: np.ndarray, fps: float, audio: np.ndarray | None) -> None:
+def _write_mp4(path: str, frames: np.ndarray, fps: float, audio: np.ndarray | None,
+               aac_options: dict[str, str] | None) -> None:
     from ...processing.encode import write_video
 
-    write_video(path, frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, audio_codec_options=AAC_OPTIONS)
+    write_video(path, frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, audio_codec_options=aac_options)
 
 
 def _write_wav(path: str, audio: np.ndarray) -> None:
