@@ -27,6 +27,7 @@ from crab_plus.data.synth.recipes import RECIPES
 from crab_plus.data.synth.render_audio import render_audio
 from crab_plus.data.synth.scene import SAMPLE_RATE, scene_rng
 from crab_plus.processing.encode import write_audio
+from crab_plus.testing import relative_rms_error
 
 
 def encode(path: str, audio: np.ndarray, coder: str | None) -> float:
@@ -40,8 +41,7 @@ def decoded_error(path: str, audio: np.ndarray) -> float:
     """RMS difference between the decoded stream and ``audio``, relative to the RMS of ``audio``."""
     from crab_plus.processing.media import load_audio
 
-    decoded = load_audio(path, target_rate=SAMPLE_RATE)[: len(audio)]
-    return float(np.sqrt(np.mean((decoded - audio[: len(decoded)]) ** 2)) / np.sqrt(np.mean(audio**2)))
+    return relative_rms_error(load_audio(path, target_rate=SAMPLE_RATE), audio)
 
 
 def main() -> None:

@@ -18,16 +18,15 @@ from transformers import AutoModelForMultimodalLM
 from transformers.models.qwen2_5_omni.modeling_qwen2_5_omni import Qwen2_5_VisionPatchEmbed
 
 import crab_plus  # noqa: F401  (registers the Crab+ auto classes)
+from crab_plus.modeling.modeling_crab_plus import patch_embed_sharing_weight
 from ilora_overhead import timed_step  # sibling scripts (benchmarks/)
 from length_grouping import collate_batch, load_mixture, parse_mixture_arguments, random_order
 
 
 def with_conv3d_patch_embedding(model):
     """The model with the thinker's own Conv3d patch embedding on the same weight (the layout before stop 32)."""
-    ours = model.model.visual.patch_embed
-    conv = Qwen2_5_VisionPatchEmbed(ours.patch_size, ours.temporal_patch_size, ours.in_channels, ours.embed_dim)
-    conv.proj = ours.proj
-    model.model.visual.patch_embed = conv
+    visual = model.model.visual
+    visual.patch_embed = patch_embed_sharing_weight(Qwen2_5_VisionPatchEmbed, visual.patch_embed)
     return model
 
 

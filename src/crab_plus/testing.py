@@ -191,6 +191,14 @@ def sine_tone(seconds: float, sample_rate: int = 16000, hz: float = 440.0, ampli
     return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
+def relative_rms_error(decoded: np.ndarray, reference: np.ndarray) -> float:
+    """RMS of ``decoded - reference`` over their common length, relative to the RMS of ``reference`` there
+    (both (samples,)): how far a lossy round trip (an AAC stream decoded back) is from what was written."""
+    length = min(len(decoded), len(reference))
+    decoded, reference = decoded[:length], reference[:length]
+    return float(np.sqrt(np.mean((decoded - reference) ** 2)) / np.sqrt(np.mean(reference**2)))
+
+
 def write_test_video(path, seconds: float = 2.0, fps: float = 4.0, size: tuple[int, int] = (64, 48),
                      audio: bool = True, sample_rate: int = 16000, tone_hz: float = 440.0, **codecs) -> str:
     """A real clip written with PyAV (h264 + aac by default) of :func:`indexed_frames` and a tone."""

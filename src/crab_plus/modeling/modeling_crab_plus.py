@@ -44,6 +44,15 @@ class CrabPlusVisionPatchEmbed(Qwen2_5_VisionPatchEmbed):
         return F.linear(patches, weight.reshape(self.embed_dim, -1))  # (n_patches, D)
 
 
+def patch_embed_sharing_weight(embed_class: type[Qwen2_5_VisionPatchEmbed],
+                               embed: Qwen2_5_VisionPatchEmbed) -> Qwen2_5_VisionPatchEmbed:
+    """A patch embedding of ``embed_class`` with ``embed``'s geometry and its very ``proj`` (the same parameter, so
+    the parameter names and the initialised or loaded weight stay)."""
+    twin = embed_class(embed.patch_size, embed.temporal_patch_size, embed.in_channels, embed.embed_dim)
+    twin.proj = embed.proj
+    return twin
+
+
 class CrabPlusModel(Qwen2_5OmniThinkerModel):
     """Vision encoder + audio encoder + text model, returning hidden states (no LM head)."""
 
@@ -53,12 +62,7 @@ class CrabPlusModel(Qwen2_5OmniThinkerModel):
 
     def __init__(self, config: CrabPlusConfig):
         super().__init__(config)
-        conv_embed = self.visual.patch_embed
-        linear_embed = CrabPlusVisionPatchEmbed(
-            conv_embed.patch_size, conv_embed.temporal_patch_size, conv_embed.in_channels, conv_embed.embed_dim
-        )
-        linear_embed.proj = conv_embed.proj  # the initialised Conv3d's weight, so the parameter names stay
-        self.visual.patch_embed = linear_embed
+        self.visual.patch_embed = patch_embed_sharing_weight(CrabPlusVisionPatchEmbed, self.visual.patch_embed)
 
     def expected_media_tokens(
         self,
