@@ -258,12 +258,26 @@ def _avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
     return ("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]', bool(silent))
 
 
+def avqa_reasoning(scene: Scene) -> str:
+    """Each visible object with its place, left to right, then each sound in the order it starts with where it comes
+    from, written as the object was listed: "In view: the red circle left, the green square right. Heard: noise
+    bursts from 12 s, the green square right; a steady tone from 24 s, off screen." Every question's answer is then
+    read off the reasoning (counted, looked up or copied), as the box tasks' place is (model card, (28))."""
+    def placed(obj: SceneObject) -> str:
+        return f"the {obj.described} {location_word(obj.x)}"
+
+    in_view = ", ".join(placed(obj) for obj in _visible_left_to_right(scene))
+    heard = "; ".join(f"{_sound_phrase(obj)} from {obj.sound.onset:.0f} s, "
+                      + ("off screen" if obj.visible is None else placed(obj))
+                      for obj in sorted(scene.sounding_objects(), key=lambda obj: obj.sound.onset))
+    return f"In view: {in_view}. Heard: {heard}."
+
+
 def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
     scene = _avqa_scene(rng)
     question, answer, qtype, conflict = _avqa_question(rng, scene)
-    heard = ", ".join(f"{_sound_phrase(o)} from {o.sound.onset:.0f} s" for o in scene.sounding_objects())
-    why = f"I see {len(scene.visible_objects())} objects and hear {heard}."
+    why = avqa_reasoning(scene)
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
               "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
     return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
