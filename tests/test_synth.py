@@ -17,7 +17,7 @@ from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, sounding_at
-from crab_plus.data.synth.recipes import RECIPES
+from crab_plus.data.synth.recipes import RECIPES, avqa_answer_from_reasoning
 from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
@@ -372,3 +372,21 @@ def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_pla
         if task != "ms3":  # one source: the answer's box is on the side the reasoning names
             x1, _, x2, _ = example.answer.box
             assert min(2, int(3 * (x1 + x2) / 2 / ANSWER_FRAME)) == places[sources[0][1]]
+
+
+def test_every_avqa_answer_follows_from_its_reasoning():
+    # "In view: the red circle left, the green square right. Heard: noise bursts from 12 s, the green square right;
+    # a steady tone from 24 s, off screen." lists what each of the seven question kinds needs
+    questions = set()
+    for i in range(80):
+        example = train_example("avqa", i)
+        question = example.record["question"]
+        assert avqa_answer_from_reasoning(question, example.reasoning) == example.record["answer"], (
+            question, example.reasoning)
+        questions.add(question.split(" the ")[0])
+    assert len(questions) >= 6, questions
+    reasoning = ("In view: the red circle left, the green square right. "
+                 "Heard: noise bursts from 12 s, the green square right.")
+    assert avqa_answer_from_reasoning("Where is the square?", reasoning) == "right"
+    assert avqa_answer_from_reasoning("Where is the cross?", reasoning) is None  # not in view
+    assert avqa_answer_from_reasoning("Where is the square?", "I see 2 objects and hear noise bursts.") is None
