@@ -12,7 +12,7 @@ all right.
 
 `--avqa` also scores held-out avqa lessons (`lessons` with `tasks: [a2v, v2a, avqa]`): the answer, read off the
 reasoning by the question, predicted whole (teacher-forced). A stage 0b of 500 steps with a third avqa lessons
-(model card, (28)): 35 of 96; 300 steps of avqa lessons alone on a clip-trained model: 68 of 96.
+(model card, (28)): 24 of 64; 300 steps of avqa lessons alone on a clip-trained model: 47 of 64.
 
 Results (64 lessons, seed 12345; model card (17), (18)): the shipped model's backbone (after stage 1) 122 of 128
 verdicts, 58 of 64 lessons wholly right, right in every case (the weakest: a2v's first candidate when the answer is
