@@ -17,7 +17,7 @@ from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, sounding_at
-from crab_plus.data.synth.recipes import RECIPES
+from crab_plus.data.synth.recipes import RECIPES, avqa_answer_from_reasoning
 from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
@@ -374,32 +374,6 @@ def test_frame_tasks_list_the_objects_with_their_places_and_name_the_sources_pla
             assert min(2, int(3 * (x1 + x2) / 2 / ANSWER_FRAME)) == places[sources[0][1]]
 
 
-def _avqa_answer_from_reasoning(question: str, reasoning: str) -> str:
-    """Answer an AV-Synth avqa question from the reasoning's words alone: counted, looked up or copied."""
-    match = re.fullmatch(r"In view: (.*)\. Heard: (.*)\.", reasoning)
-    assert match is not None, reasoning
-    in_view = dict(re.fullmatch(r"the \w+ (\w+) (left|middle|right)", item).groups()
-                   for item in match.group(1).split(", "))
-    sources = [re.fullmatch(r"[\w ]+ from \d+ s, (?:off screen|the \w+ (\w+) (left|middle|right))", item).groups()
-               for item in match.group(2).split("; ")]  # (shape, place), or (None, None) off screen
-    visible_sources = [(shape, place) for shape, place in sources if shape is not None]
-    words = ["zero", "one", "two", "three", "four"]
-    if question == "How many sounds are heard in the video?":
-        return words[len(sources)]
-    if question == "How many objects are in the video?":
-        return words[len(in_view)]
-    if question == "How many visible objects are making sounds?":
-        return words[len(visible_sources)]
-    if question == "Which visible object makes a sound first?":
-        return visible_sources[0][0]
-    if question in ("Where is the object that sounds first?", "Where is the sounding object?"):
-        return visible_sources[0][1]
-    asked = re.fullmatch(r"(?:Is|Where is) the (\w+)(?: making a sound)?\?", question).group(1)
-    if question.startswith("Where"):
-        return in_view[asked]
-    return "yes" if asked in {shape for shape, _ in visible_sources} else "no"
-
-
 def test_every_avqa_answer_follows_from_its_reasoning():
     # "In view: the red circle left, the green square right. Heard: noise bursts from 12 s, the green square right;
     # a steady tone from 24 s, off screen." lists what each of the seven question kinds needs
@@ -407,7 +381,12 @@ def test_every_avqa_answer_follows_from_its_reasoning():
     for i in range(80):
         example = train_example("avqa", i)
         question = example.record["question"]
-        assert _avqa_answer_from_reasoning(question, example.reasoning) == example.record["answer"], (
+        assert avqa_answer_from_reasoning(question, example.reasoning) == example.record["answer"], (
             question, example.reasoning)
         questions.add(question.split(" the ")[0])
     assert len(questions) >= 6, questions
+    reasoning = ("In view: the red circle left, the green square right. "
+                 "Heard: noise bursts from 12 s, the green square right.")
+    assert avqa_answer_from_reasoning("Where is the square?", reasoning) == "right"
+    assert avqa_answer_from_reasoning("Where is the cross?", reasoning) is None  # not in view
+    assert avqa_answer_from_reasoning("Where is the square?", "I see 2 objects and hear noise bursts.") is None

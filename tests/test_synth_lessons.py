@@ -1,5 +1,6 @@
-"""Text-only matching lessons: their targets follow the matching tasks' format and logic, the collator makes
-training batches, and `crab-plus train` trains the tiny model on them through the Trainer."""
+"""Text-only lessons: matching targets follow the matching tasks' format and logic, avqa lessons answer their
+question from their reasoning, the collator makes training batches, and `crab-plus train` trains the tiny model on
+them through the Trainer."""
 
 import json
 import re
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from crab_plus.data.synth.lessons import LessonCollator, make_lessons
+from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
 from crab_plus.errors import ConfigError
 from crab_plus.tasks import get_task
 from crab_plus.testing import tiny_crab_plus
@@ -80,16 +82,53 @@ def test_lesson_prompt_is_checked():
                                "output_dir": "unused"})
 
 
-@pytest.mark.parametrize("lesson_prompt", ["full", "none"])
-def test_train_on_lessons_writes_a_full_model(tmp_path, lesson_prompt):
+def test_avqa_lessons_answer_their_question_from_their_reasoning():
+    lessons = make_lessons(120, seed=5, tasks=["a2v", "v2a", "avqa"])
+    assert lessons == make_lessons(120, seed=5, tasks=["a2v", "v2a", "avqa"])
+    by_task = {task: [l for l in lessons if l.task == task] for task in ("a2v", "v2a", "avqa")}
+    assert all(len(group) >= 25 for group in by_task.values())
+    assert all(l.question is None for l in by_task["a2v"] + by_task["v2a"])
+    questions = set()
+    for lesson in by_task["avqa"]:
+        reasoning, answer = lesson.target.rsplit("\n", 1)
+        assert get_task("avqa").parse(lesson.target).label == answer
+        assert avqa_answer_from_reasoning(lesson.question, reasoning) == answer, (lesson.question, lesson.target)
+        questions.add(lesson.question)
+    assert len(questions) >= 10  # every kind of question, about several objects
+
+
+def test_avqa_lessons_put_the_question_in_the_prompt(tmp_path):
+    _, processor = tiny_crab_plus(seed=0)
+    lessons = [l for l in make_lessons(12, seed=1, tasks=["avqa", "a2v"]) if l.task == "avqa"][:3]
+    batch = LessonCollator(processor, ["avqa", "a2v"], lesson_tasks=["avqa", "a2v"])(lessons)
+    assert batch["task_ids"].tolist() == [0] * len(lessons)
+    for row, lesson in enumerate(lessons):
+        text = processor.tokenizer.decode(batch["input_ids"][row][batch["attention_mask"][row] == 1])
+        assert lesson.question in text and text.index(lesson.question) < text.index(lesson.target)
+    with pytest.raises(ConfigError, match="need their prompt"):
+        LessonCollator(processor, ["avqa"], with_prompt=False, lesson_tasks=["avqa"])
+    with pytest.raises(ConfigError, match="lessons are of tasks"):
+        make_lessons(4, tasks=["ks"])
+    from crab_plus.training.arguments import parse_train_arguments
+
+    base = {"model_name_or_path": "tiny", "lessons": 8, "output_dir": str(tmp_path / "unused")}
+    with pytest.raises(ConfigError, match="lessons are of tasks"):
+        parse_train_arguments({**base, "tasks": ["a2v", "ave"]})
+    with pytest.raises(ConfigError, match="need their prompt"):
+        parse_train_arguments({**base, "tasks": ["avqa"], "lesson_prompt": "none"})
+
+
+@pytest.mark.parametrize("lesson_prompt, tasks", [("full", None), ("none", None), ("full", ["a2v", "v2a", "avqa"])])
+def test_train_on_lessons_writes_a_full_model(tmp_path, lesson_prompt, tasks):
     out = tmp_path / "lessons"
     trainer = run_training({"model_name_or_path": "tiny", "lessons": 8, "lesson_prompt": lesson_prompt,
+                            **({"tasks": tasks} if tasks else {}),
                             "adapter": "none", "train_parts": ["text", "lm_head"], "output_dir": str(out),
                             "per_device_train_batch_size": 4, "max_steps": 2, "logging_steps": 1,
                             "learning_rate": 1e-3, "use_cpu": True, "report_to": "none",
                             "remove_unused_columns": False, "save_strategy": "no", "disable_tqdm": True})
     info = json.loads((out / "crab_plus_training.json").read_text())
-    assert info["task_keys"] == ["a2v", "v2a"] and info["data"]["lessons"] == 8 and "mixture" not in info
+    assert info["task_keys"] == (tasks or ["a2v", "v2a"]) and info["data"]["lessons"] == 8 and "mixture" not in info
     assert info["data"]["lesson_prompt"] == lesson_prompt
     logs = [h for h in trainer.state.log_history if "loss" in h]
     assert len(logs) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in logs)

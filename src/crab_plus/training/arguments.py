@@ -30,14 +30,14 @@ class ModelArguments:
 class DataArguments:
     annotations: str | None = field(default=None, metadata={"help": "AVUIE_2 folder ({task}/{split}.json) or a JSONL file of samples"})
     media_root: str | None = field(default=None, metadata={"help": "root of the media paths (default: annotations' parent)"})
-    tasks: list[str] | None = field(default=None, metadata={"help": "task keys to train on (default: all found)"})
+    tasks: list[str] | None = field(default=None, metadata={"help": "task keys to train on (default: all found; with lessons, the lessons' tasks)"})
     split: str = field(default="train")
     mixture: str = field(default="proportional", metadata={"help": "proportional | temperature"})
     mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
     max_samples_per_task: int | None = field(default=None)
     task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
     mixture_size: int | None = field(default=None, metadata={"help": "samples in the mixture (default: the sum of the task sizes; with task_weights, give enough that no task is down-sampled)"})
-    lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only matching lessons (crab_plus.data.synth.lessons)"})
+    lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only lessons (crab_plus.data.synth.lessons) of tasks (default a2v, v2a; avqa too)"})
     lesson_prompt: str = field(default="full", metadata={"help": "full: a lesson is the task's chat prompt (random tokens for the media) and the reasoning; none: the assistant turn alone"})
 
     def __post_init__(self):
@@ -48,6 +48,12 @@ class DataArguments:
             raise ConfigError(f"lessons={self.lessons}: give a positive number of lessons.")
         if self.lesson_prompt not in LESSON_PROMPTS:
             raise ConfigError(f"lesson_prompt={self.lesson_prompt!r}: choose one of {', '.join(LESSON_PROMPTS)}.")
+        if self.lessons is not None and self.tasks is not None:
+            from ..data.synth.lessons import check_lesson_tasks
+
+            check_lesson_tasks(self.tasks)
+            if "avqa" in self.tasks and self.lesson_prompt != "full":
+                raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
         self.task_weight_map()  # a malformed entry fails here, before any data is read
 
     def task_weight_map(self) -> dict[str, float]:

@@ -45,8 +45,9 @@ def _training_data(data_args: DataArguments, seed: int):
     if data_args.lessons is not None:
         from ..data.synth.lessons import LESSON_TASKS, LessonCollator, make_lessons
 
-        collator = partial(LessonCollator, with_prompt=data_args.lesson_prompt == "full")
-        return make_lessons(data_args.lessons, seed), list(LESSON_TASKS), None, collator
+        tasks = list(data_args.tasks or LESSON_TASKS)
+        collator = partial(LessonCollator, with_prompt=data_args.lesson_prompt == "full", lesson_tasks=tasks)
+        return make_lessons(data_args.lessons, seed, tasks), tasks, None, collator
     from ..data import CrabPlusCollator
 
     samples, task_keys, report = load_training_samples(data_args, seed)

@@ -17,6 +17,13 @@ in a preset): about 30 tokens instead of about 150, so a verdict's attention is 
 kind among them, instead of a long prompt. In the model card's runs (per-kind verdicts, (25)) the comparison was
 learnt from those within 200 steps and carried over to full lessons in 400 more, where full lessons alone gave a
 shortcut (18, 24). The shipped recipe does not use them yet (model_cards/crab-plus-synth-small.md).
+
+avqa lessons (``make_lessons(n, tasks=["a2v", "v2a", "avqa"])``, ``tasks: [a2v, v2a, avqa]`` in a preset) teach the
+same kind of step for MUSIC-AVQA-style questions: the question is in the prompt and the reasoning lists each object
+in view with its place and each sound with where it comes from, so the answer is a count, a lookup or a copy of
+words already written. A model trained on the clips wrote that reasoning right and still answered beside it (model
+card, (28)). An avqa lesson is a real AV-Synth avqa question and target (the recipe's scene sampler, no media
+rendered); it needs the prompt, which holds the question.
 """
 
 from __future__ import annotations
@@ -29,26 +36,32 @@ import numpy as np
 from .matching import a2v_reasoning, v2a_reasoning
 from .scene import SHAPES
 
-LESSON_TASKS = ("a2v", "v2a")
+LESSON_TASKS = ("a2v", "v2a")  # the default lessons: the matching tasks' verdicts
+LESSON_KINDS = LESSON_TASKS + ("avqa",)  # every task there are lessons of
 FILLER_TOKENS = (10, 100)  # min, max random tokens standing in for the media (more once decoded and re-tokenised)
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One text-only training sample: ``task`` (its prompt, no media) and ``target`` (reasoning + answer)."""
+    """One text-only training sample: ``task`` (its prompt, no media, with ``question`` for avqa) and ``target``
+    (reasoning + answer)."""
 
     task: str
     target: str
     filler_seed: int
+    question: str | None = None
 
 
-def make_lesson(rng: np.random.Generator) -> Lesson:
-    """A random plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other
-    candidate has none of the kinds involved."""
+def make_lesson(rng: np.random.Generator, tasks: Sequence[str] = LESSON_TASKS) -> Lesson:
+    """A lesson of one of ``tasks``, drawn with equal odds: an avqa question (:func:`avqa_lesson`) or a random
+    plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other candidate has
+    none of the kinds involved."""
     from .annotate import target_text
     from .answers import choice
 
-    task = LESSON_TASKS[int(rng.integers(len(LESSON_TASKS)))]
+    task = tasks[int(rng.integers(len(tasks)))]
+    if task == "avqa":
+        return avqa_lesson(rng)
     correct = int(rng.integers(1, 3))
     shapes = [str(s) for s in rng.permutation(SHAPES)]
     own = shapes[:int(rng.integers(1, 3))]          # the matching clip's shapes, left to right
@@ -62,10 +75,32 @@ def make_lesson(rng: np.random.Generator) -> Lesson:
     return Lesson(task, target_text(task, choice(correct), reasoning), int(rng.integers(2**31)))
 
 
-def make_lessons(n: int, seed: int = 0) -> list[Lesson]:
-    """``n`` lessons, the same for the same ``seed``."""
+def avqa_lesson(rng: np.random.Generator) -> Lesson:
+    """An AV-Synth avqa scene and question (the recipe's samplers; nothing rendered) with its reasoning and answer."""
+    from .annotate import target_text
+    from .answers import label
+    from .recipes import avqa_question, avqa_reasoning, avqa_scene
+
+    scene = avqa_scene(rng)
+    question, answer, _, _ = avqa_question(rng, scene)
+    return Lesson("avqa", target_text("avqa", label(answer), avqa_reasoning(scene)), int(rng.integers(2**31)),
+                  question)
+
+
+def make_lessons(n: int, seed: int = 0, tasks: Sequence[str] = LESSON_TASKS) -> list[Lesson]:
+    """``n`` lessons of ``tasks`` (some of :data:`LESSON_KINDS`), the same for the same ``seed`` and ``tasks``."""
+    check_lesson_tasks(tasks)
     rng = np.random.default_rng(seed)
-    return [make_lesson(rng) for _ in range(n)]
+    return [make_lesson(rng, tuple(tasks)) for _ in range(n)]
+
+
+def check_lesson_tasks(tasks: Sequence[str]) -> None:
+    """ConfigError unless ``tasks`` is a non-empty list of tasks there are lessons of."""
+    unknown = [t for t in tasks if t not in LESSON_KINDS]
+    if not tasks or unknown:
+        from ...errors import ConfigError
+
+        raise ConfigError(f"lessons are of tasks {list(LESSON_KINDS)}; got {list(tasks)}: choose some of those.")
 
 
 class LessonCollator:
@@ -77,12 +112,16 @@ class LessonCollator:
     prompt is only the assistant turn's opening, so a sample is the reasoning and answer alone.
     """
 
-    def __init__(self, processor, task_keys: Sequence[str], with_prompt: bool = True):
-        missing = [t for t in LESSON_TASKS if t not in task_keys]
-        if missing:
-            from ...errors import ConfigError
+    def __init__(self, processor, task_keys: Sequence[str], with_prompt: bool = True,
+                 lesson_tasks: Sequence[str] = LESSON_TASKS):
+        from ...errors import ConfigError
 
-            raise ConfigError(f"lessons are of tasks {list(LESSON_TASKS)}; task_keys lacks {missing}.")
+        check_lesson_tasks(lesson_tasks)
+        missing = [t for t in lesson_tasks if t not in task_keys]
+        if missing:
+            raise ConfigError(f"lessons are of tasks {list(lesson_tasks)}; task_keys lacks {missing}.")
+        if not with_prompt and "avqa" in lesson_tasks:
+            raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
         self.processor = processor
         self.task_keys = list(task_keys)
         self.with_prompt = with_prompt
@@ -99,7 +138,7 @@ class LessonCollator:
         rng = np.random.default_rng(lesson.filler_seed)
         filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
         filler = self.processor.tokenizer.decode(filler_ids.tolist())
-        content = [{"type": "text", "text": f"{task.lead_text} {filler} {task.instruction()}"}]
+        content = [{"type": "text", "text": f"{task.lead_text} {filler} {task.instruction(question=lesson.question)}"}]
         prompt = self.processor.apply_chat_template([{"role": "user", "content": content}], tokenize=False,
                                                     add_generation_prompt=True)
         return self.processor(text=prompt, target=lesson.target, return_tensors="pt")

@@ -8,6 +8,7 @@ ignores the audio can only guess. The record's ``conflict`` field marks them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable
 
@@ -203,7 +204,7 @@ def cremad(rng, split: str, index: int, size: int) -> Example:
 
 
 # ------------------------------------------------------------------------------------------------ QA
-def _avqa_scene(rng) -> Scene:
+def avqa_scene(rng) -> Scene:
     """60 s, 2-3 visible objects of which 1-2 sound, maybe an off-screen sound; sounds start on distinct
     6 s blocks (so 'which sounds first' has one answer) and last at least two blocks."""
     count = int(rng.integers(2, 4))
@@ -222,7 +223,7 @@ def _avqa_scene(rng) -> Scene:
     return scene.with_objects(objects)
 
 
-def _avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
+def avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
     """(question, answer, type, conflict) for one MUSIC-AVQA-style question about ``scene``."""
     visible = [o for o in scene.objects if o.visible is not None]
     sounding = [o for o in scene.objects if o.sound is not None]
@@ -273,10 +274,45 @@ def avqa_reasoning(scene: Scene) -> str:
     return f"In view: {in_view}. Heard: {heard}."
 
 
+_IN_VIEW_ITEM = re.compile(r"the \w+ (\w+) (left|middle|right)")
+_HEARD_ITEM = re.compile(r"[\w ]+ from \d+ s, (?:off screen|the \w+ (\w+) (left|middle|right))")
+
+
+def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
+    """The answer to an AV-Synth avqa ``question`` read off an :func:`avqa_reasoning` text alone (counted, looked up
+    or copied); None when the text is not in that form or lacks what the question asks about. What a model's own
+    reasoning implies, to set beside the answer it gave (benchmarks/avqa_reasoning.py)."""
+    match = re.fullmatch(r"In view: (.*)\. Heard: (.*)\.", reasoning.strip())
+    if match is None:
+        return None
+    in_view = [_IN_VIEW_ITEM.fullmatch(item) for item in match.group(1).split(", ")]
+    heard = [_HEARD_ITEM.fullmatch(item) for item in match.group(2).split("; ")]
+    if not all(in_view) or not all(heard):
+        return None
+    places = {item.group(1): item.group(2) for item in in_view}  # shape -> place
+    sources = [item.groups() for item in heard if item.group(1) is not None]  # visible sources: (shape, place)
+    asked = re.fullmatch(r"(?:Is|Where is) the (\w+)(?: making a sound)?\?", question)
+    answers = {
+        "How many sounds are heard in the video?": number_word(len(heard)),
+        "How many objects are in the video?": number_word(len(in_view)),
+        "How many visible objects are making sounds?": number_word(len(sources)),
+        "Which visible object makes a sound first?": sources[0][0] if sources else None,
+        "Where is the object that sounds first?": sources[0][1] if sources else None,
+        "Where is the sounding object?": sources[0][1] if sources else None,
+    }
+    if question in answers:
+        return answers[question]
+    if asked is None or asked.group(1) not in places:
+        return None
+    if question.startswith("Where"):
+        return places[asked.group(1)]
+    return "yes" if asked.group(1) in {shape for shape, _ in sources} else "no"
+
+
 def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
-    scene = _avqa_scene(rng)
-    question, answer, qtype, conflict = _avqa_question(rng, scene)
+    scene = avqa_scene(rng)
+    question, answer, qtype, conflict = avqa_question(rng, scene)
     why = avqa_reasoning(scene)
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
               "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}

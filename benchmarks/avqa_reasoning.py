@@ -1,0 +1,79 @@
+"""Does a model's avqa answer follow from its own reasoning? Scores an evaluation's avqa predictions three ways.
+
+AV-Synth's avqa reasoning lists each object in view with its place and each sound with where it comes from
+("In view: the red circle left, the green square right. Heard: noise bursts from 12 s, the green square right."),
+so every question's answer can be read off it (`crab_plus.data.synth.recipes.avqa_answer_from_reasoning`). For each
+test question this prints, by kind of question: the model's answer right, the answer its reasoning implies right,
+and the answer equal to what the reasoning implies. A reasoning right and an answer beside it means the last step,
+reading the question against the reasoning, is what the model lacks (model card, (28)).
+
+    crab-plus evaluate MODEL --data synth_data/AVUIE_2 --out eval --tasks avqa
+    python benchmarks/avqa_reasoning.py synth_data/AVUIE_2 eval/predictions.jsonl
+
+Results (model card (28), the recipe-from-nothing run of stop 33): answer right 45 of 80, the reasoning's answer
+right 69 of 80, the answer equal to the reasoning's 49 of 80.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import defaultdict
+
+from crab_plus.data import load_avuie
+from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
+from crab_plus.tasks import get_task
+
+COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's")
+
+
+def question_kind(question: str) -> str:
+    """The question with its object's name replaced: "Where is the X?"."""
+    return re.sub(r"the (circle|square|triangle|diamond|cross)\b", "the X", question)
+
+
+def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int]]:
+    """Question kind -> [answer right, reasoning's answer right, answer equal to the reasoning's, questions]."""
+    samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["avqa"]}
+    with open(predictions) as file:
+        rows = [json.loads(line) for line in file]
+    rows = [row for row in rows if row.get("task") == "avqa" and row.get("mode", "both") == mode]
+    if not rows:
+        raise SystemExit(f"{predictions} has no avqa predictions in mode {mode!r}: evaluate with --tasks avqa.")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    task = get_task("avqa")
+    for row in rows:
+        sample = samples[row["id"]]
+        answer = task.parse(row["text"])
+        reasoning = row["text"].rsplit("\n", 1)[0]
+        implied = avqa_answer_from_reasoning(sample.question, reasoning)
+        given = getattr(answer, "label", None)
+        truth = sample.ground_truth.label
+        count = counts[question_kind(sample.question)]
+        count[0] += given == truth
+        count[1] += implied == truth
+        count[2] += implied is not None and given == implied
+        count[3] += 1
+    return dict(counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", help="the AVUIE_2 folder the evaluation ran on")
+    parser.add_argument("predictions", help="predictions.jsonl of `crab-plus evaluate`")
+    parser.add_argument("--mode", default="both", help="both, other_audio or other_video (an --ablate run)")
+    args = parser.parse_args()
+    counts = score(args.data, args.predictions, args.mode)
+    width = max(len(kind) for kind in counts)
+    print(f"{'question':{width}}  " + "  ".join(COLUMNS))
+    for kind, (right, implied, follows, n) in sorted(counts.items()):
+        print(f"{kind:{width}}  " + "  ".join(f"{v:>3} of {n:<3}".ljust(len(c)) for v, c in
+                                            zip((right, implied, follows), COLUMNS)))
+    totals = [sum(c[i] for c in counts.values()) for i in range(4)]
+    print(f"{'all':{width}}  " + "  ".join(f"{v:>3} of {totals[3]:<3}".ljust(len(c)) for v, c in
+                                        zip(totals[:3], COLUMNS)))
+
+
+if __name__ == "__main__":
+    main()
