@@ -100,9 +100,10 @@ def test_shipped_model_stages_chain_into_each_other():
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
     continue_model, continue_data, continue_adapter, continued = parse_train_arguments("synth_continue")
     assert continue_model.model_name_or_path == backbone.output_dir and continue_data.task_weight_map() == {
-        "avqa": 3.0, "arig": 0.25, "s4": 0.25, "ms3": 0.25, "ref_avs": 0.25}
-    # one pass of the mixture: eight tasks of 320, avqa 3 x 320, four box tasks of 1,280 at a quarter
-    assert continue_data.mixture_size == 320 * (8 + 3) + 1280 // 4 * 4 == continued.max_steps * 8
+        "avqa": 3.0, "ks": 3.0, "arig": 0.25, "s4": 0.25, "ms3": 0.25, "ref_avs": 0.25}
+    # one pass of the mixture (17 shares: seven tasks of 320, avqa and ks 3 x 320, four box tasks of 1,280 at a
+    # quarter), scaled to 4,800 samples
+    assert continue_data.mixture_size == 4800 == continued.max_steps * 8
     assert continue_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
     assert continued.learning_rate < backbone.learning_rate
     motion_model, motion_data, motion_adapter, motion = parse_train_arguments("synth_motion")
