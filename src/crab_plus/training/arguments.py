@@ -51,9 +51,7 @@ class DataArguments:
         if self.lessons is not None and self.tasks is not None:
             from ..data.synth.lessons import check_lesson_tasks
 
-            check_lesson_tasks(self.tasks)
-            if "avqa" in self.tasks and self.lesson_prompt != "full":
-                raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
+            check_lesson_tasks(self.tasks, with_prompt=self.lesson_prompt == "full")
         self.task_weight_map()  # a malformed entry fails here, before any data is read
 
     def task_weight_map(self) -> dict[str, float]:

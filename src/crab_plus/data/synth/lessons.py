@@ -94,13 +94,15 @@ def make_lessons(n: int, seed: int = 0, tasks: Sequence[str] = LESSON_TASKS) -> 
     return [make_lesson(rng, tuple(tasks)) for _ in range(n)]
 
 
-def check_lesson_tasks(tasks: Sequence[str]) -> None:
-    """ConfigError unless ``tasks`` is a non-empty list of tasks there are lessons of."""
+def check_lesson_tasks(tasks: Sequence[str], with_prompt: bool = True) -> None:
+    """ConfigError unless ``tasks`` is a non-empty list of tasks there are lessons of (avqa only ``with_prompt``)."""
+    from ...errors import ConfigError
+
     unknown = [t for t in tasks if t not in LESSON_KINDS]
     if not tasks or unknown:
-        from ...errors import ConfigError
-
         raise ConfigError(f"lessons are of tasks {list(LESSON_KINDS)}; got {list(tasks)}: choose some of those.")
+    if not with_prompt and "avqa" in tasks:
+        raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
 
 
 class LessonCollator:
@@ -114,14 +116,12 @@ class LessonCollator:
 
     def __init__(self, processor, task_keys: Sequence[str], with_prompt: bool = True,
                  lesson_tasks: Sequence[str] = LESSON_TASKS):
-        from ...errors import ConfigError
-
-        check_lesson_tasks(lesson_tasks)
+        check_lesson_tasks(lesson_tasks, with_prompt)
         missing = [t for t in lesson_tasks if t not in task_keys]
         if missing:
+            from ...errors import ConfigError
+
             raise ConfigError(f"lessons are of tasks {list(lesson_tasks)}; task_keys lacks {missing}.")
-        if not with_prompt and "avqa" in lesson_tasks:
-            raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
         self.processor = processor
         self.task_keys = list(task_keys)
         self.with_prompt = with_prompt
@@ -138,7 +138,8 @@ class LessonCollator:
         rng = np.random.default_rng(lesson.filler_seed)
         filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
         filler = self.processor.tokenizer.decode(filler_ids.tolist())
-        content = [{"type": "text", "text": f"{task.lead_text} {filler} {task.instruction(question=lesson.question)}"}]
+        instruction = task.instruction(question=lesson.question)  # avqa's holds the question
+        content = [{"type": "text", "text": f"{task.lead_text} {filler} {instruction}"}]
         prompt = self.processor.apply_chat_template([{"role": "user", "content": content}], tokenize=False,
                                                     add_generation_prompt=True)
         return self.processor(text=prompt, target=lesson.target, return_tensors="pt")
