@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from crab_plus.data import load_avuie
 from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
+from crab_plus.data.synth.scene import SHAPES
 from crab_plus.tasks import get_task
 
 COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's")
@@ -30,7 +31,7 @@ COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's")
 
 def question_kind(question: str) -> str:
     """The question with its object's name replaced: "Where is the X?"."""
-    return re.sub(r"the (circle|square|triangle|diamond|cross)\b", "the X", question)
+    return re.sub(rf"the ({'|'.join(SHAPES)})\b", "the X", question)
 
 
 def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int]]:

@@ -43,6 +43,17 @@ def verdict_token_ids(tokenizer) -> torch.Tensor:
     return torch.tensor(sorted({ids[0] for ids in encoded if len(ids) == 1}))
 
 
+def teacher_forced(model, collator, lessons) -> tuple[torch.Tensor, torch.Tensor]:
+    """-> (labels, predicted), both (B, T-1): the token each position of the collated ``lessons`` should predict
+    (-100 outside the target) and the model's argmax there, fed the true tokens before it."""
+    batch = collator(lessons)
+    labels = batch.pop("labels")[:, 1:]
+    batch.pop("task_ids")
+    with torch.no_grad():
+        predicted = model(**batch).logits[:, :-1].argmax(-1)
+    return labels, predicted
+
+
 Cases = dict[tuple[str, int, str], list[int]]  # (task, candidate 1 or 2, the right verdict) -> [right, total]
 
 
@@ -57,11 +68,7 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
     cases: Cases = defaultdict(lambda: [0, 0])
     for start in range(0, n, batch_size):
         chunk = lessons[start:start + batch_size]
-        batch = collator(chunk)
-        labels = batch.pop("labels")[:, 1:]  # (B, T-1): the token each position predicts
-        batch.pop("task_ids")
-        with torch.no_grad():
-            predicted = model(**batch).logits[:, :-1].argmax(-1)  # (B, T-1)
+        labels, predicted = teacher_forced(model, collator, chunk)
         is_verdict = torch.isin(labels, verdicts)  # (B, T-1)
         wrong = is_verdict & (predicted != labels)
         whole += int((~wrong.any(-1)).sum())
@@ -82,11 +89,7 @@ def score_avqa_answers(model, processor, n: int, seed: int, batch_size: int = 16
     lessons = make_lessons(n, seed=seed, tasks=["avqa"])
     right = 0
     for start in range(0, n, batch_size):
-        batch = collator(lessons[start:start + batch_size])
-        labels = batch.pop("labels")[:, 1:]  # (B, T-1): the token each position predicts
-        batch.pop("task_ids")
-        with torch.no_grad():
-            predicted = model(**batch).logits[:, :-1].argmax(-1)  # (B, T-1)
+        labels, predicted = teacher_forced(model, collator, lessons[start:start + batch_size])
         for row in range(labels.shape[0]):
             positions = (labels[row] != -100).nonzero().flatten().tolist()  # the target, then <|im_end|>
             words = [processor.tokenizer.decode([int(labels[row, k])]) for k in positions]
