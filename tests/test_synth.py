@@ -383,6 +383,10 @@ def test_every_avqa_answer_follows_from_its_reasoning():
         question = example.record["question"]
         assert avqa_answer_from_reasoning(question, example.reasoning) == example.record["answer"], (
             question, example.reasoning)
+        # the last sentence restates what is asked; the answer is its last word ("The square: silent." -> no)
+        last_word = example.reasoning.rstrip(".").split()[-1]
+        assert {"sounding": "yes", "silent": "no"}.get(last_word, last_word) == example.record["answer"], (
+            question, example.reasoning)
         questions.add(question.split(" the ")[0])
     assert len(questions) >= 6, questions
     reasoning = ("In view: the red circle left, the green square right. "
