@@ -82,9 +82,9 @@ def test_shipped_accelerate_configs_load():
 
 def test_shipped_model_stages_chain_into_each_other():
     # stage 0 (captions only) -> 0a (the lessons' reasoning alone) -> 0b (full text-only matching lessons; both the
-    # language model only) -> stage 1 (every task, all weights) -> stage 1b (avqa drawn three times as often) ->
-    # stage 1c (ks, avqa and the matching tasks drawn more often) -> stage 2 (I-LoRA on the frozen backbone); every
-    # stage in bfloat16 autocast
+    # language model only; a third of 0b's lessons avqa) -> stage 1 (every task, all weights) -> stage 1c (ks, avqa
+    # and the matching tasks drawn more often) -> stage 2 (I-LoRA on the frozen backbone); every stage in bfloat16
+    # autocast
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
     short_model, short_data, short_adapter, short = parse_train_arguments("synth_lessons_short")
@@ -93,21 +93,13 @@ def test_shipped_model_stages_chain_into_each_other():
     assert short_adapter.train_parts == ["text", "lm_head"]
     lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
     assert lessons_model.model_name_or_path == short.output_dir and lessons_data.annotations is None
-    assert lessons_data.lesson_prompt == "full"
+    assert lessons_data.lesson_prompt == "full" and lessons_data.tasks == ["a2v", "v2a", "avqa"]
     assert lessons_data.lessons == lessons.max_steps * lessons.per_device_train_batch_size  # each lesson once
     assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
-    continue_model, continue_data, continue_adapter, continued = parse_train_arguments("synth_continue")
-    assert continue_model.model_name_or_path == backbone.output_dir and continue_data.task_weight_map() == {
-        "avqa": 3.0, "ks": 3.0, "arig": 0.25, "s4": 0.25, "ms3": 0.25, "ref_avs": 0.25}
-    # one pass of the mixture (17 shares: seven tasks of 320, avqa and ks 3 x 320, four box tasks of 1,280 at a
-    # quarter), scaled to 4,800 samples
-    assert continue_data.mixture_size == 4800 == continued.max_steps * 8
-    assert continue_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
-    assert continued.learning_rate < backbone.learning_rate
     motion_model, motion_data, motion_adapter, motion = parse_train_arguments("synth_motion")
-    assert motion_model.model_name_or_path == continued.output_dir and motion_adapter.train_parts == [
+    assert motion_model.model_name_or_path == backbone.output_dir and motion_adapter.train_parts == [
         "vision", "audio", "text", "lm_head"]
     assert motion.learning_rate < backbone.learning_rate
     assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0, "a2v": 3.0, "v2a": 3.0}
@@ -116,5 +108,5 @@ def test_shipped_model_stages_chain_into_each_other():
     assert motion_data.mixture_size == 320 * (5 + 3 + 8 + 3 + 3) + 1280 * 4
     ilora_model, ilora_data, ilora_adapter, ilora = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
-    assert all(stage.bf16 for stage in (align, short, lessons, backbone, continued, motion, ilora))
+    assert all(stage.bf16 for stage in (align, short, lessons, backbone, motion, ilora))
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
