@@ -328,6 +328,16 @@ def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
     return "yes" if asked.group(1) in {shape for shape, _ in sources} else "no"
 
 
+def avqa_answer_from_focus(reasoning: str) -> str | None:
+    """The answer an :func:`avqa_reasoning` text's focus sentence ends with ("The square: silent." -> "no"); None when
+    the text has no focus sentence after its listing."""
+    match = re.fullmatch(r"In view: .*\. Heard: .*?\. ([^.]+: [^.]+)\.", reasoning.strip())
+    if match is None:
+        return None
+    last = match.group(1).split()[-1]
+    return {"sounding": "yes", "silent": "no"}.get(last, last)
+
+
 def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
     scene = avqa_scene(rng)
