@@ -4,14 +4,17 @@ AV-Synth's avqa reasoning lists each object in view with its place and each soun
 ("In view: the red circle left, the green square right. Heard: noise bursts from 12 s, the green square right."),
 so every question's answer can be read off it (`crab_plus.data.synth.recipes.avqa_answer_from_reasoning`). For each
 test question this prints, by kind of question: the model's answer right, the answer its reasoning implies right,
-and the answer equal to what the reasoning implies. A reasoning right and an answer beside it means the last step,
-reading the question against the reasoning, is what the model lacks (model card, (28)).
+the answer equal to what the reasoning implies, and the answer its last sentence (the question's focus, "The square:
+silent.") ends with right. A reasoning right and an answer beside it means the last step, reading the question
+against the reasoning, is what the model lacks (model card, (28)); the focus sentence writes that step out (29).
 
     crab-plus evaluate MODEL --data synth_data/AVUIE_2 --out eval --tasks avqa
     python benchmarks/avqa_reasoning.py synth_data/AVUIE_2 eval/predictions.jsonl
 
-Results (model card (28), the recipe-from-nothing run of stop 33): answer right 45 of 80, the reasoning's answer
-right 69 of 80, the answer equal to the reasoning's 49 of 80.
+Results (model card (28), the recipe-from-nothing run of stop 33, trained without the focus sentence): answer right
+45 of 80, the reasoning's answer right 69 of 80, the answer equal to the reasoning's 49 of 80. Model card (29), the
+run of stop 34 with it: 36, 66, 45 and the focus's answer right 42 of 80 ("Is the X making a sound?": 0, 12, 0, 0
+of 12; the model wrote another question's focus).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ import re
 from collections import defaultdict
 
 from crab_plus.data import load_avuie
-from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
+from crab_plus.data.synth.recipes import avqa_answer_from_focus, avqa_answer_from_reasoning
 from crab_plus.data.synth.scene import SHAPES
 from crab_plus.tasks import get_task
 
-COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's")
+COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's", "focus's answer right")
 
 
 def question_kind(question: str) -> str:
@@ -35,14 +38,15 @@ def question_kind(question: str) -> str:
 
 
 def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int]]:
-    """Question kind -> [answer right, reasoning's answer right, answer equal to the reasoning's, questions]."""
+    """Question kind -> [answer right, reasoning's answer right, answer equal to the reasoning's, focus's answer right,
+    questions]."""
     samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["avqa"]}
     with open(predictions) as file:
         rows = [json.loads(line) for line in file]
     rows = [row for row in rows if row.get("task") == "avqa" and row.get("mode", "both") == mode]
     if not rows:
         raise SystemExit(f"{predictions} has no avqa predictions in mode {mode!r}: evaluate with --tasks avqa.")
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     task = get_task("avqa")
     for row in rows:
         sample = samples[row["id"]]
@@ -55,7 +59,8 @@ def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int
         count[0] += given == truth
         count[1] += implied == truth
         count[2] += implied is not None and given == implied
-        count[3] += 1
+        count[3] += avqa_answer_from_focus(reasoning) == truth
+        count[4] += 1
     return dict(counts)
 
 
@@ -68,12 +73,10 @@ def main() -> None:
     counts = score(args.data, args.predictions, args.mode)
     width = max(len(kind) for kind in counts)
     print(f"{'question':{width}}  " + "  ".join(COLUMNS))
-    for kind, (right, implied, follows, n) in sorted(counts.items()):
-        print(f"{kind:{width}}  " + "  ".join(f"{v:>3} of {n:<3}".ljust(len(c)) for v, c in
-                                            zip((right, implied, follows), COLUMNS)))
-    totals = [sum(c[i] for c in counts.values()) for i in range(4)]
-    print(f"{'all':{width}}  " + "  ".join(f"{v:>3} of {totals[3]:<3}".ljust(len(c)) for v, c in
-                                        zip(totals[:3], COLUMNS)))
+    for kind, (*scores, n) in sorted(counts.items()):
+        print(f"{kind:{width}}  " + "  ".join(f"{v:>3} of {n:<3}".ljust(len(c)) for v, c in zip(scores, COLUMNS)))
+    *totals, n = [sum(c[i] for c in counts.values()) for i in range(5)]
+    print(f"{'all':{width}}  " + "  ".join(f"{v:>3} of {n:<3}".ljust(len(c)) for v, c in zip(totals, COLUMNS)))
 
 
 if __name__ == "__main__":

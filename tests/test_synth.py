@@ -17,7 +17,7 @@ from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, sounding_at
-from crab_plus.data.synth.recipes import RECIPES, avqa_answer_from_reasoning
+from crab_plus.data.synth.recipes import RECIPES, avqa_answer_from_focus, avqa_answer_from_reasoning
 from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError
@@ -383,6 +383,8 @@ def test_every_avqa_answer_follows_from_its_reasoning():
         question = example.record["question"]
         assert avqa_answer_from_reasoning(question, example.reasoning) == example.record["answer"], (
             question, example.reasoning)
+        # the last sentence restates what is asked; the answer is its last word ("The square: silent." -> no)
+        assert avqa_answer_from_focus(example.reasoning) == example.record["answer"], (question, example.reasoning)
         questions.add(question.split(" the ")[0])
     assert len(questions) >= 6, questions
     reasoning = ("In view: the red circle left, the green square right. "
@@ -390,3 +392,5 @@ def test_every_avqa_answer_follows_from_its_reasoning():
     assert avqa_answer_from_reasoning("Where is the square?", reasoning) == "right"
     assert avqa_answer_from_reasoning("Where is the cross?", reasoning) is None  # not in view
     assert avqa_answer_from_reasoning("Where is the square?", "I see 2 objects and hear noise bursts.") is None
+    assert avqa_answer_from_focus(reasoning) is None  # a listing without its focus sentence
+    assert avqa_answer_from_focus(reasoning + " The square: silent.") == "no"

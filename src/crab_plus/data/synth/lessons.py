@@ -82,9 +82,9 @@ def avqa_lesson(rng: np.random.Generator) -> Lesson:
     from .recipes import avqa_question, avqa_reasoning, avqa_scene
 
     scene = avqa_scene(rng)
-    question, answer, _, _ = avqa_question(rng, scene)
-    return Lesson("avqa", target_text("avqa", label(answer), avqa_reasoning(scene)), int(rng.integers(2**31)),
-                  question)
+    asked = avqa_question(rng, scene)
+    return Lesson("avqa", target_text("avqa", label(asked.answer), avqa_reasoning(scene, asked.focus)),
+                  int(rng.integers(2**31)), asked.question)
 
 
 def make_lessons(n: int, seed: int = 0, tasks: Sequence[str] = LESSON_TASKS) -> list[Lesson]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -223,47 +223,66 @@ def avqa_scene(rng) -> Scene:
     return scene.with_objects(objects)
 
 
-def avqa_question(rng, scene: Scene) -> tuple[str, str, str, bool]:
-    """(question, answer, type, conflict) for one MUSIC-AVQA-style question about ``scene``."""
+class AvqaQuestion(NamedTuple):
+    """One MUSIC-AVQA-style question about a scene, its answer and the *focus*: the reasoning's last sentence, which
+    restates what the question asks in few words so that the answer is its last word ("The square: silent." ->
+    no; "Sounds heard: two." -> two)."""
+    question: str
+    answer: str
+    type: str
+    conflict: bool
+    focus: str
+
+
+def avqa_question(rng, scene: Scene) -> AvqaQuestion:
+    """One MUSIC-AVQA-style question about ``scene`` (one of seven kinds)."""
     visible = [o for o in scene.objects if o.visible is not None]
     sounding = [o for o in scene.objects if o.sound is not None]
     vis_sounding = [o for o in visible if o.sound is not None]
     silent = [o for o in visible if o.sound is None]
     hidden = [o for o in sounding if o.visible is None]
+    first = min(vis_sounding, key=lambda o: o.sound.onset)
+    first_focus = f"First visible source: the {first.described} {location_word(first.x)}."
     kind = int(rng.integers(7))
     if kind == 0:
-        return ("How many sounds are heard in the video?", number_word(len(sounding)), '["Audio", "Counting"]',
-                len(sounding) != len(visible))
+        count = number_word(len(sounding))
+        return AvqaQuestion("How many sounds are heard in the video?", count, '["Audio", "Counting"]',
+                            len(sounding) != len(visible), f"Sounds heard: {count}.")
     if kind == 1:
-        return ("How many objects are in the video?", number_word(len(visible)), '["Visual", "Counting"]', False)
+        count = number_word(len(visible))
+        return AvqaQuestion("How many objects are in the video?", count, '["Visual", "Counting"]', False,
+                            f"Objects in view: {count}.")
     if kind == 2:
         obj = visible[int(rng.integers(len(visible)))]
-        return (f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
-                '["Audio-Visual", "Existential"]', obj.sound is None)
+        return AvqaQuestion(f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
+                            '["Audio-Visual", "Existential"]', obj.sound is None,
+                            f"The {obj.shape}: {'sounding' if obj.sound else 'silent'}.")
     if kind == 3:
-        first = min(vis_sounding, key=lambda o: o.sound.onset)
         earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
-        return ("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
-                bool(silent) or earlier_hidden)
+        return AvqaQuestion("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
+                            bool(silent) or earlier_hidden, f"First visible source: the {first.described}.")
     if kind == 4:
-        return ("How many visible objects are making sounds?", number_word(len(vis_sounding)),
-                '["Audio-Visual", "Counting"]', bool(silent))
+        count = number_word(len(vis_sounding))
+        return AvqaQuestion("How many visible objects are making sounds?", count, '["Audio-Visual", "Counting"]',
+                            bool(silent), f"Visible sources: {count}.")
     if kind == 5:
         obj = visible[int(rng.integers(len(visible)))]
-        return (f"Where is the {obj.shape}?", location_word(obj.x), '["Visual", "Location"]', False)
-    obj = vis_sounding[int(rng.integers(len(vis_sounding)))]
+        return AvqaQuestion(f"Where is the {obj.shape}?", location_word(obj.x), '["Visual", "Location"]', False,
+                            f"The {obj.shape}: {location_word(obj.x)}.")
+    obj = vis_sounding[int(rng.integers(len(vis_sounding)))]  # drawn whether or not it is asked about (same rng)
     if len(vis_sounding) > 1:
-        first = min(vis_sounding, key=lambda o: o.sound.onset)
-        return ("Where is the object that sounds first?", location_word(first.x), '["Audio-Visual", "Location"]',
-                True)
-    return ("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]', bool(silent))
+        return AvqaQuestion("Where is the object that sounds first?", location_word(first.x),
+                            '["Audio-Visual", "Location"]', True, first_focus)
+    return AvqaQuestion("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]',
+                        bool(silent), first_focus)
 
 
-def avqa_reasoning(scene: Scene) -> str:
+def avqa_reasoning(scene: Scene, focus: str = "") -> str:
     """Each visible object with its place, left to right, then each sound in the order it starts with where it comes
     from, written as the object was listed: "In view: the red circle left, the green square right. Heard: noise
     bursts from 12 s, the green square right; a steady tone from 24 s, off screen." Every question's answer is then
-    read off the reasoning (counted, looked up or copied), as the box tasks' place is (model card, (28))."""
+    read off the reasoning (counted, looked up or copied), as the box tasks' place is (model card, (28)); the
+    question's ``focus`` (:class:`AvqaQuestion`), when given, ends it with that answer as its last word."""
     def placed(obj: SceneObject) -> str:
         return f"the {obj.described} {location_word(obj.x)}"
 
@@ -271,7 +290,7 @@ def avqa_reasoning(scene: Scene) -> str:
     heard = "; ".join(f"{_sound_phrase(obj)} from {obj.sound.onset:.0f} s, "
                       + ("off screen" if obj.visible is None else placed(obj))
                       for obj in sorted(scene.sounding_objects(), key=lambda obj: obj.sound.onset))
-    return f"In view: {in_view}. Heard: {heard}."
+    return f"In view: {in_view}. Heard: {heard}." + (f" {focus}" if focus else "")
 
 
 _IN_VIEW_ITEM = re.compile(r"the \w+ (\w+) (left|middle|right)")
@@ -282,7 +301,7 @@ def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
     """The answer to an AV-Synth avqa ``question`` read off an :func:`avqa_reasoning` text alone (counted, looked up
     or copied); None when the text is not in that form or lacks what the question asks about. What a model's own
     reasoning implies, to set beside the answer it gave (benchmarks/avqa_reasoning.py)."""
-    match = re.fullmatch(r"In view: (.*)\. Heard: (.*)\.", reasoning.strip())
+    match = re.fullmatch(r"In view: (.*)\. Heard: (.*?)\.(?: [^.]*\.)?", reasoning.strip())
     if match is None:
         return None
     in_view = [_IN_VIEW_ITEM.fullmatch(item) for item in match.group(1).split(", ")]
@@ -309,11 +328,21 @@ def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
     return "yes" if asked.group(1) in {shape for shape, _ in sources} else "no"
 
 
+def avqa_answer_from_focus(reasoning: str) -> str | None:
+    """The answer an :func:`avqa_reasoning` text's focus sentence ends with ("The square: silent." -> "no"); None when
+    the text has no focus sentence after its listing."""
+    match = re.fullmatch(r"In view: .*\. Heard: .*?\. ([^.]+: [^.]+)\.", reasoning.strip())
+    if match is None:
+        return None
+    last = match.group(1).split()[-1]
+    return {"sounding": "yes", "silent": "no"}.get(last, last)
+
+
 def avqa(rng, split: str, index: int, size: int) -> Example:
     vid = _vid(split, index)
     scene = avqa_scene(rng)
-    question, answer, qtype, conflict = avqa_question(rng, scene)
-    why = avqa_reasoning(scene)
+    question, answer, qtype, conflict, focus = avqa_question(rng, scene)
+    why = avqa_reasoning(scene, focus)
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
               "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
     return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
