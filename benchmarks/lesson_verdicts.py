@@ -11,8 +11,11 @@ all right.
     python benchmarks/lesson_verdicts.py crab-plus-synth-lessons --n 64 [--avqa]
 
 `--avqa` also scores held-out avqa lessons (`lessons` with `tasks: [a2v, v2a, avqa]`): the answer, read off the
-reasoning by the question, predicted whole (teacher-forced). A stage 0b of 500 steps with a third avqa lessons
-(model card, (28)): 24 of 64; 300 steps of avqa lessons alone on a clip-trained model: 47 of 64.
+reasoning by the question, predicted whole, and the first word of the reasoning's focus sentence, which names the
+question's kind ("Sounds heard: two.", "The square: silent."; docs/synth.md), both teacher-forced. A stage 0b of
+500 steps with a third avqa lessons (model card, (28)): 24 of 64 answers; 300 steps of avqa lessons alone on a
+clip-trained model: 47 of 64. With the focus sentence (model card, (29)): after stage 0b 36 answers and 48 focus
+words of 64, after stage 1 11 and 25, after stage 1c 30 and 30 (the most frequent first word alone: about 18).
 
 Results (64 lessons, seed 12345; model card (17), (18)): the shipped model's backbone (after stage 1) 122 of 128
 verdicts, 58 of 64 lessons wholly right, right in every case (the weakest: a2v's first candidate when the answer is
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from itertools import accumulate
 
 import torch
 from transformers import AutoModelForMultimodalLM, AutoProcessor
@@ -82,21 +86,27 @@ def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> 
     return right, total, whole, dict(cases)
 
 
-def score_avqa_answers(model, processor, n: int, seed: int, batch_size: int = 16) -> int:
-    """Of ``n`` held-out avqa lessons of ``seed``, how many answers (the last line of the target, teacher-forced)
-    the model predicts whole: the question read against the reasoning before it."""
+def score_avqa_answers(model, processor, n: int, seed: int, batch_size: int = 16) -> tuple[int, int]:
+    """Of ``n`` held-out avqa lessons of ``seed``: how many answers (the last line of the target) the model predicts
+    whole, and how many focus sentences it starts with the right word ("Sounds", "The", "First", ...: the question's
+    kind), both teacher-forced: the question read against the reasoning before it."""
     collator = LessonCollator(processor, ["avqa"], lesson_tasks=["avqa"])
     lessons = make_lessons(n, seed=seed, tasks=["avqa"])
-    right = 0
+    answers = focus_words = 0
     for start in range(0, n, batch_size):
-        labels, predicted = teacher_forced(model, collator, lessons[start:start + batch_size])
-        for row in range(labels.shape[0]):
+        chunk = lessons[start:start + batch_size]
+        labels, predicted = teacher_forced(model, collator, chunk)
+        for row, lesson in enumerate(chunk):
             positions = (labels[row] != -100).nonzero().flatten().tolist()  # the target, then <|im_end|>
             words = [processor.tokenizer.decode([int(labels[row, k])]) for k in positions]
             last_break = max(i for i, word in enumerate(words) if word.endswith("\n"))
             answer = positions[last_break + 1:-1]
-            right += bool((predicted[row, answer] == labels[row, answer]).all())
-    return right
+            answers += bool((predicted[row, answer] == labels[row, answer]).all())
+            focus_start = lesson.target.rindex(". ", 0, lesson.target.rindex("\n")) + 2  # the focus's first letter
+            ends = list(accumulate(len(word) for word in words))  # character end of each target token
+            first = positions[next(i for i, end in enumerate(ends) if end > focus_start)]
+            focus_words += bool(predicted[row, first] == labels[row, first])
+    return answers, focus_words
 
 
 def main() -> None:
@@ -115,8 +125,9 @@ def main() -> None:
     for (task, candidate, truth), (case_right, case_total) in sorted(cases.items()):
         print(f"  {task} candidate {candidate}, right verdict {truth!r}: {case_right}/{case_total}")
     if args.avqa:
-        right = score_avqa_answers(model, processor, args.n, args.seed)
+        right, focus_words = score_avqa_answers(model, processor, args.n, args.seed)
         print(f"avqa lessons answered right (teacher-forced): {right}/{args.n}")
+        print(f"avqa focus sentences begun with the question kind's word (teacher-forced): {focus_words}/{args.n}")
 
 
 if __name__ == "__main__":
