@@ -133,6 +133,60 @@ def test_train_on_lessons_writes_a_full_model(tmp_path, lesson_prompt, tasks):
     logs = [h for h in trainer.state.log_history if "loss" in h]
     assert len(logs) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in logs)
     assert (out / "model.safetensors").is_file()
-    with pytest.raises(ConfigError, match="one of the two"):
+    with pytest.raises(ConfigError, match="or both"):
         run_training({"model_name_or_path": "tiny", "output_dir": str(tmp_path / "x"), "adapter": "none",
                       "train_parts": ["text"]})
+
+
+MIXED_TASKS = ["ks", "avqa"]
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    from crab_plus.data.synth import make_synth
+
+    out = tmp_path_factory.mktemp("synth")
+    make_synth(out, n=4, seed=3, tasks=MIXED_TASKS, test_fraction=0.0, size=64, fps=2.0, progress=False)
+    return out / "AVUIE_2"
+
+
+def test_mixed_batch_gives_each_sample_and_lesson_its_own_logits(synth):
+    # a clip sample batched with lessons (rows without media) is read as in a batch of its own, and so is a lesson
+    from crab_plus.data import CrabPlusCollator, load_avuie
+    from crab_plus.data.synth.lessons import MixedCollator
+
+    model, processor = tiny_crab_plus(seed=0)
+    samples = [s for task in MIXED_TASKS for s in load_avuie(synth, "train").by_task()[task][:1]]
+    lessons = make_lessons(2, seed=4, tasks=["avqa"])
+    mixed = MixedCollator(processor, MIXED_TASKS, lesson_tasks=["avqa"])([lessons[0], samples[0], lessons[1],
+                                                                            samples[1]])
+    alone = CrabPlusCollator(processor, MIXED_TASKS)(samples)
+    taught = LessonCollator(processor, MIXED_TASKS, lesson_tasks=["avqa"])(lessons)
+    assert mixed["task_ids"].tolist() == [1, 0, 1, 1]  # avqa, ks, avqa, avqa
+    assert torch.equal(mixed["pixel_values_videos"], alone["pixel_values_videos"])  # the samples' media only
+    with torch.no_grad():
+        logits = model(**{k: v for k, v in mixed.items() if k != "task_ids"}).logits  # (4, T, V)
+        references = [(1, alone, 0), (3, alone, 1), (0, taught, 0), (2, taught, 1)]
+        for row, batch, ref_row in references:
+            length = int(batch["attention_mask"][ref_row].sum())
+            assert torch.equal(mixed["labels"][row, :length], batch["labels"][ref_row, :length])
+            reference = model(**{k: v for k, v in batch.items() if k != "task_ids"}).logits[ref_row, :length]
+            torch.testing.assert_close(logits[row, :length], reference, atol=1e-4, rtol=1e-4)
+
+
+def test_train_on_annotations_with_lessons_mixed_in(synth, tmp_path):
+    out = tmp_path / "mixed"
+    base = {"model_name_or_path": "tiny", "annotations": str(synth), "adapter": "none",
+            "train_parts": ["text", "lm_head"], "per_device_train_batch_size": 4, "max_steps": 2, "logging_steps": 1,
+            "learning_rate": 1e-3, "use_cpu": True, "report_to": "none", "remove_unused_columns": False,
+            "save_strategy": "no", "disable_tqdm": True}
+    trainer = run_training({**base, "lessons": 8, "lesson_tasks": ["avqa"], "output_dir": str(out)})
+    assert len(trainer.train_dataset) == 8 + 8  # 4 train clips of each task, then the lessons
+    info = json.loads((out / "crab_plus_training.json").read_text())
+    assert info["task_keys"] == ["avqa", "ks"] and info["data"]["lessons"] == 8 and "mixture" in info
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    assert len(logs) == 2 and all(torch.isfinite(torch.tensor(h["loss"])) for h in logs)
+    with pytest.raises(ConfigError, match="the annotations have no \\['a2v', 'v2a'\\] samples"):
+        run_training({**base, "lessons": 8, "output_dir": str(tmp_path / "x")})  # default lessons: a2v, v2a
+    with pytest.raises(ConfigError, match="give lessons=<count> too"):
+        run_training({**base, "lesson_tasks": ["avqa"], "output_dir": str(tmp_path / "y")})

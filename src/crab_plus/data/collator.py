@@ -46,12 +46,13 @@ class CrabPlusCollator:
             missing = [s.id or i for i, s in enumerate(samples) if s.target is None]
             raise AnnotationError(f"a batch mixes samples with and without a target (no target: {missing}); "
                                   "training batches need targets on every sample, generation batches on none.")
-        prepared = [self._prepare(i, s) for i, s in enumerate(samples)]
+        prepared = [self.prepare(i, s) for i, s in enumerate(samples)]
         batch = self.processor.pad(prepared, padding_side=self.padding_side)
         batch["task_ids"] = torch.tensor([self._ids[s.task] for s in samples], dtype=torch.long)  # (B,)
         return batch
 
-    def _prepare(self, index: int, sample: Sample):
+    def prepare(self, index: int, sample: Sample):
+        """One sample (``index``: its place in the batch, for errors) -> ``processor.prepare``'s features."""
         if sample.task not in self._ids:
             raise TaskError(f"sample {sample.id or index} has task {sample.task!r}, which is not in the collator's "
                             f"task list {self.task_keys}; pass tasks=[...] including it.")

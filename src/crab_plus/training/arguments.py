@@ -37,22 +37,32 @@ class DataArguments:
     max_samples_per_task: int | None = field(default=None)
     task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
     mixture_size: int | None = field(default=None, metadata={"help": "samples in the mixture (default: the sum of the task sizes; with task_weights, give enough that no task is down-sampled)"})
-    lessons: int | None = field(default=None, metadata={"help": "instead of annotations: this many generated text-only lessons (crab_plus.data.synth.lessons) of tasks (default a2v, v2a; avqa too)"})
+    lessons: int | None = field(default=None, metadata={"help": "this many generated text-only lessons (crab_plus.data.synth.lessons): instead of annotations, or mixed in with them"})
+    lesson_tasks: list[str] | None = field(default=None, metadata={"help": "the lessons' tasks, some of a2v, v2a, avqa (default: tasks when lessons are the only data, else a2v, v2a)"})
     lesson_prompt: str = field(default="full", metadata={"help": "full: a lesson is the task's chat prompt (random tokens for the media) and the reasoning; none: the assistant turn alone"})
 
     def __post_init__(self):
-        if (self.annotations is None) == (self.lessons is None):
-            raise ConfigError("give the training data as annotations=<folder or JSONL> or as lessons=<count> "
-                              "(text-only matching lessons), one of the two.")
+        if self.annotations is None and self.lessons is None:
+            raise ConfigError("give the training data as annotations=<folder or JSONL>, lessons=<count> "
+                              "(text-only matching lessons) or both (lessons mixed in with the annotations).")
         if self.lessons is not None and self.lessons < 1:
             raise ConfigError(f"lessons={self.lessons}: give a positive number of lessons.")
         if self.lesson_prompt not in LESSON_PROMPTS:
             raise ConfigError(f"lesson_prompt={self.lesson_prompt!r}: choose one of {', '.join(LESSON_PROMPTS)}.")
-        if self.lessons is not None and self.tasks is not None:
+        if self.lesson_tasks is not None and self.lessons is None:
+            raise ConfigError("lesson_tasks is given but lessons is not: give lessons=<count> too, or drop it.")
+        if self.lessons is not None and self.lesson_task_keys() is not None:
             from ..data.synth.lessons import check_lesson_tasks
 
-            check_lesson_tasks(self.tasks, with_prompt=self.lesson_prompt == "full")
+            check_lesson_tasks(self.lesson_task_keys(), with_prompt=self.lesson_prompt == "full")
         self.task_weight_map()  # a malformed entry fails here, before any data is read
+
+    def lesson_task_keys(self) -> list[str] | None:
+        """The lessons' tasks as given: ``lesson_tasks``, else ``tasks`` when lessons are the only data; None for the
+        default (a2v, v2a)."""
+        if self.lesson_tasks is not None:
+            return self.lesson_tasks
+        return self.tasks if self.annotations is None else None
 
     def task_weight_map(self) -> dict[str, float]:
         """``["avqa:2", "ks:1.5"]`` -> ``{"avqa": 2.0, "ks": 1.5}``."""
@@ -145,6 +155,6 @@ def parse_train_arguments(config: str | Path | dict | None = None, overrides: li
         raise ConfigError(f"unknown training arguments: {' '.join(remaining)}. See `crab-plus train --help`.")
     data_args, training_args = parsed[1], parsed[3]
     if data_args.lessons is not None and training_args.train_sampling_strategy == "group_by_length":
-        raise ConfigError("train_sampling_strategy: group_by_length needs annotation data; the text-only lessons "
-                          "are all of similar length: use the default 'random'.")
+        raise ConfigError("train_sampling_strategy: group_by_length needs annotation data alone; the text-only "
+                          "lessons have no length estimate: use the default 'random'.")
     return tuple(parsed)

@@ -41,18 +41,28 @@ def load_training_samples(data_args: DataArguments, seed: int):
 
 
 def _training_data(data_args: DataArguments, seed: int):
-    """-> (samples, task keys, mixture report or None, collator class): annotations or text-only lessons."""
-    if data_args.lessons is not None:
-        from ..data.synth.lessons import LESSON_TASKS, LessonCollator, make_lessons
-
-        tasks = list(data_args.tasks or LESSON_TASKS)
-        collator = partial(LessonCollator, with_prompt=data_args.lesson_prompt == "full", lesson_tasks=tasks)
-        return make_lessons(data_args.lessons, seed, tasks), tasks, None, collator
+    """-> (samples, task keys, mixture report or None, collator class): annotations, text-only lessons, or both (the
+    lessons appended to the annotations' mixture; the Trainer's sampler shuffles them in)."""
     from ..data import CrabPlusCollator
+    from ..data.synth.lessons import LESSON_TASKS, LessonCollator, MixedCollator, make_lessons
 
+    lesson_tasks = list(data_args.lesson_task_keys() or LESSON_TASKS)
+    with_prompt = data_args.lesson_prompt == "full"
+    if data_args.annotations is None:
+        collator = partial(LessonCollator, with_prompt=with_prompt, lesson_tasks=lesson_tasks)
+        return make_lessons(data_args.lessons, seed, lesson_tasks), lesson_tasks, None, collator
     samples, task_keys, report = load_training_samples(data_args, seed)
     logger.info("training mixture:\n%s", report)
-    return samples, task_keys, report, partial(CrabPlusCollator, padding_side="right")
+    if data_args.lessons is None:
+        return samples, task_keys, report, partial(CrabPlusCollator, padding_side="right")
+    missing = [task for task in lesson_tasks if task not in task_keys]
+    if missing:
+        raise ConfigError(f"lessons of {missing} are mixed in, but the annotations have no {missing} samples: "
+                          f"choose lesson_tasks among the annotations' tasks {task_keys}.")
+    logger.info("plus %d text-only lessons of %s", data_args.lessons, ", ".join(lesson_tasks))
+    lessons = make_lessons(data_args.lessons, seed, lesson_tasks)
+    collator = partial(MixedCollator, with_prompt=with_prompt, lesson_tasks=lesson_tasks)
+    return list(samples) + lessons, task_keys, report, collator
 
 
 def _sample_lengths(training_args, samples, data_collator) -> list[int] | None:

@@ -128,7 +128,8 @@ class LessonCollator:
         # ordinary tokens only: the special tokens (media placeholders, chat markers) follow the learnt vocabulary
         self._ordinary = min(processor.tokenizer.all_special_ids + [len(processor.tokenizer)])
 
-    def _prepare(self, lesson: Lesson):
+    def prepare(self, lesson: Lesson):
+        """One lesson -> ``processor.prepare``'s features (tokens only, no media)."""
         from ...processing.processing_crab_plus import GENERATION_PROMPT
         from ...tasks import get_task
 
@@ -147,6 +148,40 @@ class LessonCollator:
     def __call__(self, lessons: Sequence[Lesson]):
         import torch
 
-        batch = self.processor.pad([self._prepare(lesson) for lesson in lessons], padding_side="right")
+        batch = self.processor.pad([self.prepare(lesson) for lesson in lessons], padding_side="right")
         batch["task_ids"] = torch.tensor([self.task_keys.index(l.task) for l in lessons], dtype=torch.long)  # (B,)
+        return batch
+
+
+class MixedCollator:
+    """Annotated samples and text-only lessons in one training batch: each prepared as its own collator does
+    (:class:`~crab_plus.data.CrabPlusCollator`, :class:`LessonCollator`), then padded together; a lesson's row has
+    no media placeholders, so the media tensors hold the samples' alone. ``task_ids`` index ``task_keys`` for both
+    (a lesson of a2v counts as a2v in the per-task losses)."""
+
+    def __init__(self, processor, task_keys: Sequence[str], with_prompt: bool = True,
+                 lesson_tasks: Sequence[str] = LESSON_TASKS):
+        from ..collator import CrabPlusCollator
+
+        self.processor = processor
+        self.task_keys = list(task_keys)
+        self.samples = CrabPlusCollator(processor, task_keys, padding_side="right")
+        self.lessons = LessonCollator(processor, task_keys, with_prompt, lesson_tasks)
+
+    def __call__(self, features: Sequence):
+        import torch
+
+        from ..hf import sample_from_row
+
+        prepared, tasks = [], []
+        for index, feature in enumerate(features):
+            if isinstance(feature, Lesson):
+                prepared.append(self.lessons.prepare(feature))
+                tasks.append(feature.task)
+            else:
+                sample = sample_from_row(feature, parse_answer=False, index=index)
+                prepared.append(self.samples.prepare(index, sample))
+                tasks.append(sample.task)
+        batch = self.processor.pad(prepared, padding_side="right")
+        batch["task_ids"] = torch.tensor([self.task_keys.index(task) for task in tasks], dtype=torch.long)  # (B,)
         return batch
