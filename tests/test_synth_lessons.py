@@ -12,7 +12,7 @@ from crab_plus.data.synth.lessons import LessonCollator, make_lessons
 from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
 from crab_plus.errors import ConfigError
 from crab_plus.tasks import get_task
-from crab_plus.testing import tiny_crab_plus
+from crab_plus.testing import tiny_crab_plus, tiny_synth
 from crab_plus.training.run import run_training
 
 
@@ -143,11 +143,7 @@ MIXED_TASKS = ["ks", "avqa"]
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    from crab_plus.data.synth import make_synth
-
-    out = tmp_path_factory.mktemp("synth")
-    make_synth(out, n=4, seed=3, tasks=MIXED_TASKS, test_fraction=0.0, size=64, fps=2.0, progress=False)
-    return out / "AVUIE_2"
+    return tiny_synth(tmp_path_factory.mktemp("synth"), MIXED_TASKS, n=4, seed=3)
 
 
 def test_mixed_batch_gives_each_sample_and_lesson_its_own_logits(synth):

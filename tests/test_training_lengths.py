@@ -4,9 +4,8 @@ the estimated lengths are the collator's, and grouped batches carry less padding
 import pytest
 
 from crab_plus.data import CrabPlusCollator, load_avuie
-from crab_plus.data.synth import make_synth
 from crab_plus.errors import ConfigError
-from crab_plus.testing import tiny_crab_plus
+from crab_plus.testing import tiny_crab_plus, tiny_synth
 from crab_plus.training.lengths import estimate_lengths
 from crab_plus.training.run import run_training
 
@@ -15,9 +14,7 @@ TASKS = ["ks", "s4", "ref_avs", "avqa_thu"]  # three prompt and media lengths
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synth")
-    make_synth(out, n=5, seed=2, tasks=TASKS, test_fraction=0.2, size=64, fps=2.0, progress=False)
-    return out / "AVUIE_2"
+    return tiny_synth(tmp_path_factory.mktemp("synth"), TASKS, n=5, seed=2, test_fraction=0.2)
 
 
 def test_estimated_lengths_are_the_collated_lengths(synth):

@@ -218,6 +218,17 @@ def write_test_wav(path, seconds: float = 1.0, sample_rate: int = 16000, tone_hz
     return write_audio(path, np.stack([tone] * channels) if channels > 1 else tone, sample_rate, subtype=subtype)
 
 
+def tiny_synth(out, tasks, n: int, seed: int, test_fraction: float = 0.0):
+    """AV-Synth clips of ``tasks`` sized for the tiny model (64 px frames at 2 fps) written under ``out`` -> the
+    ``AVUIE_2`` annotation folder."""
+    from pathlib import Path
+
+    from .data.synth import make_synth
+
+    make_synth(out, n=n, seed=seed, tasks=tasks, test_fraction=test_fraction, size=64, fps=2.0, progress=False)
+    return Path(out) / "AVUIE_2"
+
+
 def tiny_sam():
     """A tiny random SamModel (128 px images), for the segmentation second stage in tests."""
     from transformers import SamConfig, SamModel

@@ -30,7 +30,7 @@ class ModelArguments:
 class DataArguments:
     annotations: str | None = field(default=None, metadata={"help": "AVUIE_2 folder ({task}/{split}.json) or a JSONL file of samples"})
     media_root: str | None = field(default=None, metadata={"help": "root of the media paths (default: annotations' parent)"})
-    tasks: list[str] | None = field(default=None, metadata={"help": "task keys to train on (default: all found; with lessons, the lessons' tasks)"})
+    tasks: list[str] | None = field(default=None, metadata={"help": "task keys to train on (default: all found; with lessons alone, the lessons' tasks)"})
     split: str = field(default="train")
     mixture: str = field(default="proportional", metadata={"help": "proportional | temperature"})
     mixture_temperature: float = field(default=1.0, metadata={"help": "T of temperature sampling (n_t^(1/T))"})
