@@ -223,6 +223,9 @@ def avqa_scene(rng) -> Scene:
     return scene.with_objects(objects)
 
 
+_FOCUS_WORD = {"yes": "sounding", "no": "silent"}  # "Is the X making a sound?": the answer -> the focus's word
+
+
 class AvqaQuestion(NamedTuple):
     """One MUSIC-AVQA-style question about a scene, its answer and the *focus*: the reasoning's last sentence, which
     restates what the question asks in few words so that the answer is its last word ("The square: silent." ->
@@ -254,9 +257,9 @@ def avqa_question(rng, scene: Scene) -> AvqaQuestion:
                             f"Objects in view: {count}.")
     if kind == 2:
         obj = visible[int(rng.integers(len(visible)))]
-        return AvqaQuestion(f"Is the {obj.shape} making a sound?", "yes" if obj.sound else "no",
-                            '["Audio-Visual", "Existential"]', obj.sound is None,
-                            f"The {obj.shape}: {'sounding' if obj.sound else 'silent'}.")
+        answer = "yes" if obj.sound else "no"
+        return AvqaQuestion(f"Is the {obj.shape} making a sound?", answer, '["Audio-Visual", "Existential"]',
+                            obj.sound is None, f"The {obj.shape}: {_FOCUS_WORD[answer]}.")
     if kind == 3:
         earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
         return AvqaQuestion("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
@@ -293,6 +296,7 @@ def avqa_reasoning(scene: Scene, focus: str = "") -> str:
     return f"In view: {in_view}. Heard: {heard}." + (f" {focus}" if focus else "")
 
 
+_AVQA_REASONING = re.compile(r"In view: (.*)\. Heard: (.*?)\.(?: ([^.]*)\.)?")  # listing, sounds, focus
 _IN_VIEW_ITEM = re.compile(r"the \w+ (\w+) (left|middle|right)")
 _HEARD_ITEM = re.compile(r"[\w ]+ from \d+ s, (?:off screen|the \w+ (\w+) (left|middle|right))")
 
@@ -301,7 +305,7 @@ def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
     """The answer to an AV-Synth avqa ``question`` read off an :func:`avqa_reasoning` text alone (counted, looked up
     or copied); None when the text is not in that form or lacks what the question asks about. What a model's own
     reasoning implies, to set beside the answer it gave (benchmarks/avqa_reasoning.py)."""
-    match = re.fullmatch(r"In view: (.*)\. Heard: (.*?)\.(?: [^.]*\.)?", reasoning.strip())
+    match = _AVQA_REASONING.fullmatch(reasoning.strip())
     if match is None:
         return None
     in_view = [_IN_VIEW_ITEM.fullmatch(item) for item in match.group(1).split(", ")]
@@ -331,11 +335,12 @@ def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
 def avqa_answer_from_focus(reasoning: str) -> str | None:
     """The answer an :func:`avqa_reasoning` text's focus sentence ends with ("The square: silent." -> "no"); None when
     the text has no focus sentence after its listing."""
-    match = re.fullmatch(r"In view: .*\. Heard: .*?\. ([^.]+: [^.]+)\.", reasoning.strip())
-    if match is None:
+    match = _AVQA_REASONING.fullmatch(reasoning.strip())
+    focus = match and match.group(3)
+    if not focus or not re.fullmatch(r"[^.]+: [^.]+", focus):
         return None
-    last = match.group(1).split()[-1]
-    return {"sounding": "yes", "silent": "no"}.get(last, last)
+    last = focus.split()[-1]
+    return {word: answer for answer, word in _FOCUS_WORD.items()}.get(last, last)
 
 
 def avqa(rng, split: str, index: int, size: int) -> Example:
