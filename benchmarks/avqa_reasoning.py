@@ -2,7 +2,7 @@
 
 AV-Synth's avqa reasoning lists each object in view with its place and each sound with where it comes from
 ("In view: the red circle left, the green square right. Heard: noise bursts from 12 s, the green square right."),
-so every question's answer can be read off it (`crab_plus.data.synth.recipes.avqa_answer_from_reasoning`). For each
+so every question's answer can be read off it (`crab_plus.data.synth.avqa.avqa_answer_from_reasoning`). For each
 test question this prints, by kind of question: the model's answer right, the answer its reasoning implies right,
 the answer equal to what the reasoning implies, and the answer its last sentence (the question's focus, "The square:
 silent.") ends with right. A reasoning right and an answer beside it means the last step, reading the question
@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 
 from crab_plus.data import load_avuie
-from crab_plus.data.synth.recipes import avqa_answer_from_focus, avqa_answer_from_reasoning
+from crab_plus.data.synth.avqa import avqa_answer_from_focus, avqa_answer_from_reasoning
 from crab_plus.data.synth.scene import SHAPES
 from crab_plus.tasks import get_task
 

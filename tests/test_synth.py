@@ -17,7 +17,8 @@ from crab_plus.cli import main
 from crab_plus.data import load_avuie
 from crab_plus.data.synth import SYNTH_TASKS, make_synth
 from crab_plus.data.synth.annotate import ANSWER_FRAME, mask_box, sounding_at
-from crab_plus.data.synth.recipes import RECIPES, avqa_answer_from_focus, avqa_answer_from_reasoning
+from crab_plus.data.synth.avqa import avqa_answer_from_focus, avqa_answer_from_reasoning
+from crab_plus.data.synth.recipes import RECIPES
 from crab_plus.data.synth.render_video import render_frame
 from crab_plus.data.synth.scene import COLOUR_OF_SHAPE, COLOURS, scene_rng
 from crab_plus.errors import ConfigError, TaskError

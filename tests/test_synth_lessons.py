@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from crab_plus.data.synth.lessons import LessonCollator, make_lessons
-from crab_plus.data.synth.recipes import avqa_answer_from_reasoning
+from crab_plus.data.synth.avqa import avqa_answer_from_reasoning
 from crab_plus.errors import ConfigError
 from crab_plus.tasks import get_task
 from crab_plus.testing import tiny_crab_plus, tiny_synth

@@ -79,7 +79,7 @@ def avqa_lesson(rng: np.random.Generator) -> Lesson:
     """An AV-Synth avqa scene and question (the recipe's samplers; nothing rendered) with its reasoning and answer."""
     from .annotate import target_text
     from .answers import label
-    from .recipes import avqa_question, avqa_reasoning, avqa_scene
+    from .avqa import avqa_question, avqa_reasoning, avqa_scene
 
     scene = avqa_scene(rng)
     asked = avqa_question(rng, scene)

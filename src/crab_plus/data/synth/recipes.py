@@ -1,5 +1,6 @@
 """One recipe per task: sample a scene (deterministically from ``rng``), say what the answer is and why, and list
-the media to render. Record fields follow the AV-UIE v2 release layout (crab_plus.data.release_layout).
+the media to render. Record fields follow the AV-UIE v2 release layout (crab_plus.data.release_layout). avqa's
+recipe, with its questions and reasoning, lives in crab_plus.data.synth.avqa; what the recipes share in .clips.
 
 Every recipe has a share of *conflict* cases, where audio and vision disagree (a silent visible object, an
 off-screen sound, a face whose expression contradicts the voice, a look-alike candidate): there a model that
@@ -10,67 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable, NamedTuple
 
 import numpy as np
 
 from . import answers as A  # typed answers; imports the task registry lazily
-from .annotate import (location_word, mask_box, mask_points, number_word, on_screen_span, overlap, sound_span,
-                       sounding_at, to_answer_box)
+from .annotate import (location_word, mask_box, mask_points, on_screen_span, overlap, sound_span, sounding_at,
+                       to_answer_box)
+from .avqa import avqa
+from .clips import (CLIP_SECONDS, EMOTION_SECONDS, SEGMENT_SECONDS, Recipe, clip_id, clip_media, new_scene,
+                    sound_phrase, sounding_scene, visible_left_to_right)
 from .example import Example, Media
 from .matching import a2v_reasoning, presence_reasoning, v2a_reasoning
 from .render_video import render_frame
-from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, SOUND_WORDS, Face,
-                    Scene, SceneObject, Voice, distinct, layout_slots, sample_background, sample_object,
-                    sample_sound, sample_span)
-
-CLIP_SECONDS = 10          # a2v, v2a, ks, avqa_thu, ave, avvp, avcap, ref_avs audio
-EMOTION_SECONDS = 4        # cremad (the emotion policy reads the first 4 s)
-SEGMENT_SECONDS = 5        # s4, ms3, arig (AVSBench clips are 5 s)
-AVQA_SECONDS = 60          # MUSIC-AVQA: the policy reads 2 s windows centred at 0, 6, ..., 54 s
-AVQA_FPS = 1.0             # 60 frames are plenty for 10 uniformly sampled ones, and cheap to encode
-AVQA_BLOCK = 6             # avqa sounds start and stop on multiples of 6 s, so each spans whole policy windows
-
-SPLIT_ID_BASE = {"train": 0, "test": 1_000_000}  # numeric question ids, unique over both splits
-Recipe = Callable[[np.random.Generator, str, int, int], Example]  # (rng, split, index, frame size)
-
-
-def _vid(split: str, index: int) -> str:
-    return f"{split}_{index:05d}"
-
-
-def _scene(rng: np.random.Generator, duration: float, objects, **kw) -> Scene:
-    return Scene(duration=duration, objects=tuple(objects), background=sample_background(rng),
-                 noise_seed=int(rng.integers(2**31)), **kw)
-
-
-def _sounding_scene(rng, duration: int, count: int, sounding: int, *, offscreen: int = 0, min_len: int = 3,
-                    full_sound: bool = False, visible_spans: bool = False) -> Scene:
-    """``count`` visible objects of different shapes, the first ``sounding`` of them making sounds (over whole
-    seconds), plus ``offscreen`` sound sources that are never on screen."""
-    shapes = distinct(rng, SHAPES, count + offscreen)
-    slots = layout_slots(rng, count)
-    objects = []
-    for i, shape in enumerate(shapes):
-        span = (0, duration) if full_sound else sample_span(rng, duration, min_len)
-        sound = sample_sound(rng, shape, *span) if (i < sounding or i >= count) else None
-        visible = (0.0, 1e9) if not visible_spans else tuple(float(v) for v in sample_span(rng, duration, min_len))
-        if i >= count:
-            objects.append(sample_object(rng, shape=shape, visible=None, sound=sound))
-        else:
-            objects.append(sample_object(rng, shape=shape, slot=slots[i], visible=visible, sound=sound))
-    order = rng.permutation(count)  # drawing order does not tell which object sounds
-    return _scene(rng, duration, [objects[i] for i in order] + objects[count:])
-
-
-def _clip_media(scene: Scene, vid: str, with_audio_track: bool = True, fps: float | None = None) -> list[Media]:
-    """The release's clip layout: video/{vid}.mp4 and audio/{vid}.wav (relative to the task folder)."""
-    return [Media(f"video/{vid}.mp4", "video+audio" if with_audio_track else "video", scene, fps=fps),
-            Media(f"audio/{vid}.wav", "audio", scene)]
-
-
-def _sound_phrase(obj: SceneObject) -> str:
-    return SOUND_WORDS[obj.sound.kind]
+from .scene import (COLOUR_OF_SHAPE, EMOTIONS, MOTION_WORDS, MOTIONS, SHAPES, SOUND_OF_SHAPE, Face, Scene, SceneObject,
+                    Voice, distinct)
 
 
 def _is(obj: SceneObject) -> str:
@@ -93,27 +47,22 @@ def _shapes(scene: Scene) -> set[str]:
 def _other_scene(rng, exclude_shapes: set[str]) -> Scene:
     """A different scene with none of ``exclude_shapes`` in it (seen or heard), so the kinds alone tell it apart."""
     while True:
-        scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
+        scene = sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
         if not exclude_shapes & _shapes(scene):
             return scene
 
 
 def _matching_pair(rng) -> tuple[Scene, Scene, bool]:
     """(scene, distractor, conflict): a look-alike distractor (conflict) or a different scene."""
-    scene = _sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
+    scene = sounding_scene(rng, CLIP_SECONDS, int(rng.integers(1, 3)), 1, full_sound=True)
     target = scene.sounding_objects()[0]
     conflict = bool(rng.random() < 0.5)
     distractor = _look_alike(rng, scene, target) if conflict else _other_scene(rng, _shapes(scene))
     return scene, distractor, conflict
 
 
-def _visible_left_to_right(scene: Scene) -> list[SceneObject]:
-    """The order captions and the matching reasoning list a scene's visible objects in."""
-    return sorted(scene.visible_objects(), key=lambda o: o.x)
-
-
 def _shapes_left_to_right(scene: Scene) -> list[str]:
-    return [o.shape for o in _visible_left_to_right(scene)]
+    return [o.shape for o in visible_left_to_right(scene)]
 
 
 def _event_name(scene: Scene) -> str:
@@ -122,7 +71,7 @@ def _event_name(scene: Scene) -> str:
 
 
 def a2v(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     scene, distractor, conflict = _matching_pair(rng)
     correct = int(rng.integers(1, 3))
     videos = (scene, distractor) if correct == 1 else (distractor, scene)
@@ -137,7 +86,7 @@ def a2v(rng, split: str, index: int, size: int) -> Example:
 
 
 def v2a(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     scene, distractor, conflict = _matching_pair(rng)
     correct = int(rng.integers(1, 3))
     audios = (scene, distractor) if correct == 1 else (distractor, scene)
@@ -155,10 +104,10 @@ def v2a(rng, split: str, index: int, size: int) -> Example:
 def ks(rng, split: str, index: int, size: int) -> Example:
     """The action is the motion of the sounding object; in conflict cases a bigger silent object moves
     differently next to it."""
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     conflict = bool(rng.random() < 0.5)
     motions = distinct(rng, MOTIONS, 2)
-    scene = _sounding_scene(rng, CLIP_SECONDS, 2 if conflict else 1, 1, full_sound=True)
+    scene = sounding_scene(rng, CLIP_SECONDS, 2 if conflict else 1, 1, full_sound=True)
     objects = list(scene.objects)
     sounding = next(i for i, o in enumerate(objects) if o.sound is not None)
     objects[sounding] = replace(objects[sounding], motion=motions[0])
@@ -168,10 +117,10 @@ def ks(rng, split: str, index: int, size: int) -> Example:
     scene = scene.with_objects(objects)
     target = objects[sounding]
     action = target.motion
-    why = (f"The sound is {_sound_phrase(target)}, made by the {target.described}, which {MOTION_WORDS[action]}"
+    why = (f"The sound is {sound_phrase(target)}, made by the {target.described}, which {MOTION_WORDS[action]}"
            + (f"; the silent {objects[1 - sounding].described} does not count." if conflict else "."))
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "action": action}
-    return Example(record, A.label(action), why, "label", conflict, _clip_media(scene, vid))
+    return Example(record, A.label(action), why, "label", conflict, clip_media(scene, vid))
 
 
 # ------------------------------------------------------------------------------------------------ emotion
@@ -188,7 +137,7 @@ def _skin(rng) -> tuple[int, int, int]:
 
 def cremad(rng, split: str, index: int, size: int) -> Example:
     """A face and a voice; the voice's prosody decides. In conflict cases the face shows another emotion."""
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     emotion = str(rng.choice(EMOTIONS))
     conflict = bool(rng.random() < 0.4)
     shown = distinct(rng, EMOTIONS, 1, exclude=(emotion,))[0] if conflict else emotion
@@ -196,168 +145,18 @@ def cremad(rng, split: str, index: int, size: int) -> Example:
                 radius=float(rng.uniform(0.28, 0.36)),
                 skin=_skin(rng))
     voice = Voice(emotion, onset=0.0, offset=float(EMOTION_SECONDS), base_pitch=float(rng.uniform(140, 230)))
-    scene = _scene(rng, EMOTION_SECONDS, [], face=face, voice=voice)
+    scene = new_scene(rng, EMOTION_SECONDS, [], face=face, voice=voice)
     why = f"The voice is {_PROSODY_WORDS[emotion]} and the face {_FACE_WORDS[shown]}" + (
         "; the voice tells the feeling." if conflict else ".")
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "emotion": emotion}
-    return Example(record, A.label(emotion), why, "label", conflict, _clip_media(scene, vid))
-
-
-# ------------------------------------------------------------------------------------------------ QA
-def avqa_scene(rng) -> Scene:
-    """60 s, 2-3 visible objects of which 1-2 sound, maybe an off-screen sound; sounds start on distinct
-    6 s blocks (so 'which sounds first' has one answer) and last at least two blocks."""
-    count = int(rng.integers(2, 4))
-    sounding = int(rng.integers(1, count))
-    offscreen = int(rng.random() < 0.3)
-    scene = _sounding_scene(rng, AVQA_SECONDS, count, sounding, offscreen=offscreen)
-    blocks = AVQA_SECONDS // AVQA_BLOCK
-    starts = rng.permutation(blocks - 2)[: sounding + offscreen]
-    objects, k = list(scene.objects), 0
-    for i, obj in enumerate(objects):
-        if obj.sound is not None:
-            start = int(starts[k]); k += 1
-            end = int(rng.integers(start + 2, blocks + 1))
-            objects[i] = replace(obj, sound=replace(obj.sound, onset=float(start * AVQA_BLOCK),
-                                                    offset=float(end * AVQA_BLOCK)))
-    return scene.with_objects(objects)
-
-
-_FOCUS_WORD = {"yes": "sounding", "no": "silent"}  # "Is the X making a sound?": the answer -> the focus's word
-
-
-class AvqaQuestion(NamedTuple):
-    """One MUSIC-AVQA-style question about a scene, its answer and the *focus*: the reasoning's last sentence, which
-    restates what the question asks in few words so that the answer is its last word ("The square: silent." ->
-    no; "Sounds heard: two." -> two)."""
-    question: str
-    answer: str
-    type: str
-    conflict: bool
-    focus: str
-
-
-def avqa_question(rng, scene: Scene) -> AvqaQuestion:
-    """One MUSIC-AVQA-style question about ``scene`` (one of seven kinds)."""
-    visible = [o for o in scene.objects if o.visible is not None]
-    sounding = [o for o in scene.objects if o.sound is not None]
-    vis_sounding = [o for o in visible if o.sound is not None]
-    silent = [o for o in visible if o.sound is None]
-    hidden = [o for o in sounding if o.visible is None]
-    first = min(vis_sounding, key=lambda o: o.sound.onset)
-    first_focus = f"First visible source: the {first.described} {location_word(first.x)}."
-    kind = int(rng.integers(7))
-    if kind == 0:
-        count = number_word(len(sounding))
-        return AvqaQuestion("How many sounds are heard in the video?", count, '["Audio", "Counting"]',
-                            len(sounding) != len(visible), f"Sounds heard: {count}.")
-    if kind == 1:
-        count = number_word(len(visible))
-        return AvqaQuestion("How many objects are in the video?", count, '["Visual", "Counting"]', False,
-                            f"Objects in view: {count}.")
-    if kind == 2:
-        obj = visible[int(rng.integers(len(visible)))]
-        answer = "yes" if obj.sound else "no"
-        return AvqaQuestion(f"Is the {obj.shape} making a sound?", answer, '["Audio-Visual", "Existential"]',
-                            obj.sound is None, f"The {obj.shape}: {_FOCUS_WORD[answer]}.")
-    if kind == 3:
-        earlier_hidden = any(o.sound.onset < first.sound.onset for o in hidden)
-        return AvqaQuestion("Which visible object makes a sound first?", first.shape, '["Audio-Visual", "Temporal"]',
-                            bool(silent) or earlier_hidden, f"First visible source: the {first.described}.")
-    if kind == 4:
-        count = number_word(len(vis_sounding))
-        return AvqaQuestion("How many visible objects are making sounds?", count, '["Audio-Visual", "Counting"]',
-                            bool(silent), f"Visible sources: {count}.")
-    if kind == 5:
-        obj = visible[int(rng.integers(len(visible)))]
-        return AvqaQuestion(f"Where is the {obj.shape}?", location_word(obj.x), '["Visual", "Location"]', False,
-                            f"The {obj.shape}: {location_word(obj.x)}.")
-    obj = vis_sounding[int(rng.integers(len(vis_sounding)))]  # drawn whether or not it is asked about (same rng)
-    if len(vis_sounding) > 1:
-        return AvqaQuestion("Where is the object that sounds first?", location_word(first.x),
-                            '["Audio-Visual", "Location"]', True, first_focus)
-    return AvqaQuestion("Where is the sounding object?", location_word(obj.x), '["Audio-Visual", "Location"]',
-                        bool(silent), first_focus)
-
-
-def avqa_reasoning(scene: Scene, focus: str = "") -> str:
-    """Each visible object with its place, left to right, then each sound in the order it starts with where it comes
-    from, written as the object was listed: "In view: the red circle left, the green square right. Heard: noise
-    bursts from 12 s, the green square right; a steady tone from 24 s, off screen." Every question's answer is then
-    read off the reasoning (counted, looked up or copied), as the box tasks' place is (model card, (28)); the
-    question's ``focus`` (:class:`AvqaQuestion`), when given, ends it with that answer as its last word."""
-    def placed(obj: SceneObject) -> str:
-        return f"the {obj.described} {location_word(obj.x)}"
-
-    in_view = ", ".join(placed(obj) for obj in _visible_left_to_right(scene))
-    heard = "; ".join(f"{_sound_phrase(obj)} from {obj.sound.onset:.0f} s, "
-                      + ("off screen" if obj.visible is None else placed(obj))
-                      for obj in sorted(scene.sounding_objects(), key=lambda obj: obj.sound.onset))
-    return f"In view: {in_view}. Heard: {heard}." + (f" {focus}" if focus else "")
-
-
-_AVQA_REASONING = re.compile(r"In view: (.*)\. Heard: (.*?)\.(?: ([^.]*)\.)?")  # listing, sounds, focus
-_IN_VIEW_ITEM = re.compile(r"the \w+ (\w+) (left|middle|right)")
-_HEARD_ITEM = re.compile(r"[\w ]+ from \d+ s, (?:off screen|the \w+ (\w+) (left|middle|right))")
-
-
-def avqa_answer_from_reasoning(question: str, reasoning: str) -> str | None:
-    """The answer to an AV-Synth avqa ``question`` read off an :func:`avqa_reasoning` text alone (counted, looked up
-    or copied); None when the text is not in that form or lacks what the question asks about. What a model's own
-    reasoning implies, to set beside the answer it gave (benchmarks/avqa_reasoning.py)."""
-    match = _AVQA_REASONING.fullmatch(reasoning.strip())
-    if match is None:
-        return None
-    in_view = [_IN_VIEW_ITEM.fullmatch(item) for item in match.group(1).split(", ")]
-    heard = [_HEARD_ITEM.fullmatch(item) for item in match.group(2).split("; ")]
-    if not all(in_view) or not all(heard):
-        return None
-    places = {item.group(1): item.group(2) for item in in_view}  # shape -> place
-    sources = [item.groups() for item in heard if item.group(1) is not None]  # visible sources: (shape, place)
-    asked = re.fullmatch(r"(?:Is|Where is) the (\w+)(?: making a sound)?\?", question)
-    answers = {
-        "How many sounds are heard in the video?": number_word(len(heard)),
-        "How many objects are in the video?": number_word(len(in_view)),
-        "How many visible objects are making sounds?": number_word(len(sources)),
-        "Which visible object makes a sound first?": sources[0][0] if sources else None,
-        "Where is the object that sounds first?": sources[0][1] if sources else None,
-        "Where is the sounding object?": sources[0][1] if sources else None,
-    }
-    if question in answers:
-        return answers[question]
-    if asked is None or asked.group(1) not in places:
-        return None
-    if question.startswith("Where"):
-        return places[asked.group(1)]
-    return "yes" if asked.group(1) in {shape for shape, _ in sources} else "no"
-
-
-def avqa_answer_from_focus(reasoning: str) -> str | None:
-    """The answer an :func:`avqa_reasoning` text's focus sentence ends with ("The square: silent." -> "no"); None when
-    the text has no focus sentence after its listing."""
-    match = _AVQA_REASONING.fullmatch(reasoning.strip())
-    focus = match and match.group(3)
-    if not focus or not re.fullmatch(r"[^.]+: [^.]+", focus):
-        return None
-    last = focus.split()[-1]
-    return {word: answer for answer, word in _FOCUS_WORD.items()}.get(last, last)
-
-
-def avqa(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
-    scene = avqa_scene(rng)
-    question, answer, qtype, conflict, focus = avqa_question(rng, scene)
-    why = avqa_reasoning(scene, focus)
-    record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid,
-              "question_id": SPLIT_ID_BASE[split] + index, "type": qtype, "question": question, "answer": answer}
-    return Example(record, A.label(answer), why, "label", conflict, _clip_media(scene, vid, fps=AVQA_FPS))
+    return Example(record, A.label(emotion), why, "label", conflict, clip_media(scene, vid))
 
 
 def avqa_thu(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(1, 4))
     offscreen = int(rng.random() < 0.25)
-    scene = _sounding_scene(rng, CLIP_SECONDS, count, 0 if offscreen else 1, offscreen=offscreen, full_sound=True)
+    scene = sounding_scene(rng, CLIP_SECONDS, count, 0 if offscreen else 1, offscreen=offscreen, full_sound=True)
     source = scene.sounding_objects()[0]
     silent = [o for o in scene.visible_objects() if o.sound is None]
     kind = int(rng.integers(3)) if not offscreen else 2
@@ -378,13 +177,13 @@ def avqa_thu(rng, split: str, index: int, size: int) -> Example:
         conflict = bool(silent) or source.visible is None
     order = rng.permutation(len(options))
     options = [options[i] for i in order]
-    why = f"The sound is {_sound_phrase(source)}" + (
+    why = f"The sound is {sound_phrase(source)}" + (
         ", and no object on screen makes it." if source.visible is None else
         f", made by the {source.described}, which {MOTION_WORDS[source.motion]}.")
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "id": vid, "video_name": f"{vid}.mp4",
               "video_id": index, "question_relation": relation, "question_type": qtype, "multi_choice": options,
               "question_text": question, "answer": answer}
-    return Example(record, A.choice_text(answer), why, "label", conflict, _clip_media(scene, vid))
+    return Example(record, A.choice_text(answer), why, "label", conflict, clip_media(scene, vid))
 
 
 # ------------------------------------------------------------------------------------------------ localisation
@@ -392,12 +191,12 @@ def ave(rng, split: str, index: int, size: int) -> Example:
     """One audio-visual event: an object both on screen and sounding. Plain cases: it is on screen exactly while
     it sounds. Conflict cases: it appears and sounds over different spans (the event is where they overlap), and
     a silent object or an off-screen sound may be added."""
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     conflict = bool(rng.random() < 0.5)
     while True:
         distractors = int(conflict and rng.random() < 0.6)
         offscreen = int(conflict and not distractors)
-        scene = _sounding_scene(rng, CLIP_SECONDS, 1 + distractors, 1, offscreen=offscreen, min_len=3,
+        scene = sounding_scene(rng, CLIP_SECONDS, 1 + distractors, 1, offscreen=offscreen, min_len=3,
                                 visible_spans=True)
         target = next(o for o in scene.objects if o.sound is not None and o.visible is not None)
         if not conflict:  # on screen exactly while sounding
@@ -407,39 +206,39 @@ def ave(rng, split: str, index: int, size: int) -> Example:
         if event is not None and event[1] - event[0] >= 2:
             break
     why = (f"The {target.described} is on screen from {target.visible[0]:.0f} to {min(target.visible[1], 10):.0f} s "
-           f"and {_sound_phrase(target)} {_is(target)} heard from {target.sound.onset:.0f} to "
+           f"and {sound_phrase(target)} {_is(target)} heard from {target.sound.onset:.0f} to "
            f"{target.sound.offset:.0f} s, so the event is where both hold.")
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "vid": vid, "event": target.shape,
               "start_time": event[0], "end_time": event[1]}
     return Example(record, A.events([(target.shape, *event)]), why, "label_content", conflict,
-                   _clip_media(scene, vid))
+                   clip_media(scene, vid))
 
 
 def avvp(rng, split: str, index: int, size: int) -> Example:
     """Visual events (objects on screen) and audio events (sounds) listed separately. Plain cases: every object
     sounds exactly while on screen. Otherwise silent objects are visual-only, off-screen sounds audio-only, and
     sounds need not last as long as their object is on screen."""
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(1, 3))
     if rng.random() < 0.4:
-        scene = _sounding_scene(rng, CLIP_SECONDS, count, count, min_len=2, visible_spans=True)
+        scene = sounding_scene(rng, CLIP_SECONDS, count, count, min_len=2, visible_spans=True)
         scene = scene.with_objects(replace(o, sound=replace(o.sound, onset=o.visible[0], offset=o.visible[1]))
                                    for o in scene.objects)
     else:
         offscreen = int(rng.random() < 0.4)
         sounding = int(rng.integers(0 if offscreen else 1, count + 1))
-        scene = _sounding_scene(rng, CLIP_SECONDS, count, sounding, offscreen=offscreen, min_len=2,
+        scene = sounding_scene(rng, CLIP_SECONDS, count, sounding, offscreen=offscreen, min_len=2,
                                 visible_spans=True)
     visual = sorted((o.shape, *on_screen_span(o, CLIP_SECONDS)) for o in scene.visible_objects())
     audio = sorted((o.shape, *sound_span(o)) for o in scene.sounding_objects())
     conflict = [e[0] for e in visual] != [e[0] for e in audio] or any(
         overlap(on_screen_span(o, CLIP_SECONDS), sound_span(o)) != sound_span(o) for o in scene.sounding_objects())
     why = f"On screen: {', '.join(o.described for o in scene.visible_objects())}; heard: " + (
-        ", ".join(_sound_phrase(o) for o in scene.sounding_objects()) or "nothing") + "."
+        ", ".join(sound_phrase(o) for o in scene.sounding_objects()) or "nothing") + "."
     answer = A.avvp(visual, audio)
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "filename": f"{vid}.mp4", "vid": vid,
               "event": A.answer_text("avvp", answer)}
-    return Example(record, answer, why, "label_content", bool(conflict), _clip_media(scene, vid))
+    return Example(record, answer, why, "label_content", bool(conflict), clip_media(scene, vid))
 
 
 # ------------------------------------------------------------------------------------------------ single frame
@@ -471,14 +270,14 @@ def _placed(obj: SceneObject, mask: np.ndarray) -> str:
 def _frame_scene(rng, duration: int, count: int, sounding: int, *, full_sound: bool) -> tuple[Scene, int]:
     """A scene whose objects stay on screen, and a frame second at which at least one object sounds."""
     while True:
-        scene = _sounding_scene(rng, duration, count, sounding, full_sound=full_sound, min_len=1)
+        scene = sounding_scene(rng, duration, count, sounding, full_sound=full_sound, min_len=1)
         frame_idx = int(rng.integers(duration))
         if len(sounding_at(scene, frame_idx + 0.5)) >= min(sounding, 1):
             return scene, frame_idx
 
 
 def _segmentation(rng, split: str, index: int, size: int, multi: bool) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(1, 4))
     sounding = int(rng.integers(1, count + 1)) if multi else 1
     scene, frame_idx = _frame_scene(rng, SEGMENT_SECONDS, count, sounding, full_sound=not multi)
@@ -490,7 +289,7 @@ def _segmentation(rng, split: str, index: int, size: int, multi: bool) -> Exampl
     answer = A.box_points(name, to_answer_box(mask_box(union), size), mask_points(union, size))
     silent = [o for i, o in enumerate(scene.objects) if i not in sources]
     why = (f"{_frame_listing(scene, masks)} The sound is "
-           + " and ".join(_sound_phrase(scene.objects[i]) for i in sources)
+           + " and ".join(sound_phrase(scene.objects[i]) for i in sources)
            + ", from " + " and ".join(_placed(scene.objects[i], masks[i]) for i in sources) + (
                f"; the {' and '.join(o.described for o in silent)} {'is' if len(silent) == 1 else 'are'} silent."
                if silent else "."))
@@ -512,7 +311,7 @@ def ms3(rng, split: str, index: int, size: int) -> Example:
 
 
 def arig(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(1, 4))
     scene, frame_idx = _frame_scene(rng, SEGMENT_SECONDS, count, 1, full_sound=True)
     t = frame_idx + 0.5
@@ -524,7 +323,7 @@ def arig(rng, split: str, index: int, size: int) -> Example:
     record = {"image_path" if split == "train" else "visual_path": frame, "audio_path": f"audio/{vid}.wav",
               "vid": vid, "uid": vid, "a_obj": obj.shape, "frame_idx": frame_idx, "top_left": box[:2],
               "bottom_right": box[2:]}
-    why = (f"{_frame_listing(scene, masks)} The sound is {_sound_phrase(obj)}, which comes from "
+    why = (f"{_frame_listing(scene, masks)} The sound is {sound_phrase(obj)}, which comes from "
            f"{_placed(obj, masks[source])}.")
     media = [Media(frame, "frame", scene, t), Media(f"audio/{vid}.wav", "audio", scene)]
     return Example(record, A.box(obj.shape, box), why, "label_content", count > 1, media)
@@ -534,7 +333,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     """Referring expressions that need the audio ("the sounding ...", "the silent ...") or only the picture
     ("the red circle"); false cases refer to nothing in the frame (null split). A colour-and-shape description is
     reasoned as the matching tasks are: the frame's kinds, then whether the asked one is among them."""
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(2, 4))
     scene, frame_idx = _frame_scene(rng, CLIP_SECONDS, count, int(rng.integers(1, count)), full_sound=False)
     t = frame_idx + 0.5
@@ -546,7 +345,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     referent, conflict, asked = None, False, None  # asked: the kind a colour-and-shape description names
     if kind == 0 and sources:
         referent = sources[0]
-        description = f"the object making {_sound_phrase(scene.objects[referent])}"
+        description = f"the object making {sound_phrase(scene.objects[referent])}"
         conflict = True
     elif kind == 1 and silent:
         referent = silent[0]
@@ -588,29 +387,29 @@ def caption_of(scene: Scene) -> str:
     """A deterministic description of every object and sound in the scene: the visible objects from left to
     right, each with where it is, then the off-screen sounds. A fixed order means every word of the caption
     follows from the clip (a caption in scene order would make the model guess which object comes first)."""
-    visible = _visible_left_to_right(scene)
+    visible = visible_left_to_right(scene)
     parts = []
     for obj in visible:
         article = "an" if obj.colour[0] in "aeiou" else "a"
         what = f"{PLACE_PHRASES[location_word(obj.x)]}, {article} {obj.described} {MOTION_WORDS[obj.motion]}"
-        parts.append(f"{what} in silence." if obj.sound is None else f"{what} and makes {_sound_phrase(obj)}.")
+        parts.append(f"{what} in silence." if obj.sound is None else f"{what} and makes {sound_phrase(obj)}.")
     for obj in scene.objects:
         if obj.visible is None:
             verb = "come" if _is(obj) == "are" else "comes"
-            parts.append(f"{_sound_phrase(obj).capitalize()} {verb} from off screen.")
+            parts.append(f"{sound_phrase(obj).capitalize()} {verb} from off screen.")
     return " ".join(parts)
 
 
 def avcap(rng, split: str, index: int, size: int) -> Example:
-    vid = _vid(split, index)
+    vid = clip_id(split, index)
     count = int(rng.integers(1, 3))
     offscreen = int(rng.random() < 0.3)
-    scene = _sounding_scene(rng, CLIP_SECONDS, count, int(rng.integers(0 if offscreen else 1, count + 1)),
+    scene = sounding_scene(rng, CLIP_SECONDS, count, int(rng.integers(0 if offscreen else 1, count + 1)),
                             offscreen=offscreen, full_sound=True)
     text = caption_of(scene)
     conflict = bool(offscreen) or any(o.sound is None for o in scene.visible_objects())
     record = {"video_path": f"{vid}.mp4", "audio_path": f"{vid}.wav", "video_id": vid}
-    return Example(record, A.caption(text), "", "label_content", conflict, _clip_media(scene, vid))
+    return Example(record, A.caption(text), "", "label_content", conflict, clip_media(scene, vid))
 
 
 RECIPES: dict[str, Recipe] = {
