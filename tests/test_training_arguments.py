@@ -82,9 +82,9 @@ def test_shipped_accelerate_configs_load():
 
 def test_shipped_model_stages_chain_into_each_other():
     # stage 0 (captions only) -> 0a (the lessons' reasoning alone) -> 0b (full text-only matching lessons; both the
-    # language model only; a third of 0b's lessons avqa) -> stage 1 (every task, all weights) -> stage 1c (ks, avqa
-    # and the matching tasks drawn more often) -> stage 2 (I-LoRA on the frozen backbone); every stage in bfloat16
-    # autocast
+    # language model only; a third of 0b's lessons avqa) -> stage 1 (every task, all weights, lessons mixed in) -> stage
+    # 1k (ks alone) -> stage 1c (ks, avqa and the matching tasks drawn more often, avqa lessons mixed in) -> stage 2
+    # (I-LoRA on the frozen backbone); every stage in bfloat16 autocast
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
     short_model, short_data, short_adapter, short = parse_train_arguments("synth_lessons_short")
@@ -98,15 +98,20 @@ def test_shipped_model_stages_chain_into_each_other():
     assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
+    assert backbone_data.lessons == 2400 and backbone_data.lesson_task_keys() == ["a2v", "v2a", "avqa"]
+    action_model, action_data, action_adapter, action = parse_train_arguments("synth_action")
+    assert action_model.model_name_or_path == backbone.output_dir and action_data.tasks == ["ks"]
+    assert action_data.mixture_size == action.max_steps * action.per_device_train_batch_size  # ks's 400 clips, 8 passes
     motion_model, motion_data, motion_adapter, motion = parse_train_arguments("synth_motion")
-    assert motion_model.model_name_or_path == backbone.output_dir and motion_adapter.train_parts == [
-        "vision", "audio", "text", "lm_head"]
+    assert motion_model.model_name_or_path == action.output_dir
+    assert action_adapter.train_parts == motion_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
     assert motion.learning_rate < backbone.learning_rate
+    assert motion_data.lessons == 1600 and motion_data.lesson_task_keys() == ["avqa"]
     assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0, "a2v": 3.0, "v2a": 3.0}
     # every task's train samples once a pass, weighted: five tasks of 320, avqa 3 x 320, ks 8 x 320, a2v and v2a 3 x
     # 320, four box tasks of 1,280 (docs/training.md's second synth make)
     assert motion_data.mixture_size == 320 * (5 + 3 + 8 + 3 + 3) + 1280 * 4
     ilora_model, ilora_data, ilora_adapter, ilora = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
-    assert all(stage.bf16 for stage in (align, short, lessons, backbone, motion, ilora))
+    assert all(stage.bf16 for stage in (align, short, lessons, backbone, action, motion, ilora))
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
