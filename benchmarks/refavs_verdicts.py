@@ -39,7 +39,7 @@ def description_kind(description: str) -> str:
 
 
 def score(data: str, predictions: str, mode: str = "both") -> tuple[dict[str, Counter], Counter]:
-    """-> (kind -> Counter(right, n, there), colour-and-shape listing Counter(in form, listing right, verdict wrong))."""
+    """-> (kind -> Counter(right, n, there), colour-and-shape Counter(in_form, listing_right, verdict_wrong))."""
     samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["ref_avs"]}
     with open(predictions) as file:
         rows = [json.loads(line) for line in file]
