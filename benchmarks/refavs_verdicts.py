@@ -1,0 +1,84 @@
+"""Is the described object in the frame? Scores an evaluation's Ref-AVS verdicts by kind of description.
+
+AV-Synth's Ref-AVS describes the object four ways: by colour and shape ("the red circle"), by its sound ("the
+object making a steady tone"), as sounding ("the sounding cross": in the test split always a silent one, so "not
+there") or as silent ("the silent diamond"). For each kind this prints how often the model's answer says "there"
+exactly when the object is there, next to what always answering the kind's most frequent verdict gets. For
+colour-and-shape descriptions, whose reasoning lists the frame's kinds before a verdict ("Asked: cross. Frame:
+triangle, cross, yes."), it also counts the answers in that form, those whose listing is the target's, and of those
+the ones whose verdict is still wrong: a right listing with a wrong verdict is the in-context lookup failing, not
+the eyes (model card, (30)).
+
+    crab-plus evaluate MODEL --data synth_data/AVUIE_2 --out eval --tasks ref_avs --sam-model box
+    python benchmarks/refavs_verdicts.py synth_data/AVUIE_2 eval/predictions.jsonl
+
+Results (model card (30), the recipe-from-nothing run of stop 35): colour and shape 15 of 32 (always "there" 18),
+making a sound 17 of 17, silent 19 of 19, sounding 12 of 12; 28 listings right, 15 of them with a wrong verdict.
+The shipped model (stop 27's): 30 of 32, 17, 19 and 0 of 12; 28 listings right, none with a wrong verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+
+from crab_plus.data import load_avuie
+from crab_plus.tasks import get_task
+
+VERDICT = re.compile(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.")  # colour-and-shape reasoning: asked kind, listing
+
+
+def description_kind(description: str) -> str:
+    """"sounding", "silent", "making a sound" or "colour and shape"."""
+    for word, kind in (("sounding", "sounding"), ("silent", "silent"), ("making", "making a sound")):
+        if f" {word} " in f" {description} ":
+            return kind
+    return "colour and shape"
+
+
+def score(data: str, predictions: str, mode: str = "both") -> tuple[dict[str, Counter], Counter]:
+    """-> (kind -> Counter(right, n, there), colour-and-shape Counter(in_form, listing_right, verdict_wrong))."""
+    samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["ref_avs"]}
+    with open(predictions) as file:
+        rows = [json.loads(line) for line in file]
+    rows = [row for row in rows if row.get("task") == "ref_avs" and row.get("mode", "both") == mode]
+    if not rows:
+        raise SystemExit(f"{predictions} has no ref_avs predictions in mode {mode!r}: evaluate with --tasks ref_avs.")
+    task = get_task("ref_avs")
+    kinds: dict[str, Counter] = {}
+    listing: Counter = Counter()
+    for row in rows:
+        sample = samples[row["id"]]
+        truth = sample.ground_truth.exists
+        said = getattr(task.parse(row["text"]), "exists", None)  # None: unparsed, counted wrong
+        kind = description_kind(sample.description)
+        count = kinds.setdefault(kind, Counter())
+        count.update(right=said == truth, n=1, there=truth)
+        if kind == "colour and shape":
+            given, target = VERDICT.match(row["text"]), VERDICT.match(sample.target)
+            if given is not None and target is not None:
+                right_listing = set(given.group(2).split(", ")) == set(target.group(2).split(", "))
+                listing.update(in_form=1, listing_right=right_listing,
+                               verdict_wrong=right_listing and given.group(3) != target.group(3))
+    return kinds, listing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", help="the AVUIE_2 folder the evaluation ran on")
+    parser.add_argument("predictions", help="predictions.jsonl of `crab-plus evaluate`")
+    parser.add_argument("--mode", default="both", help="both, other_audio or other_video (an --ablate run)")
+    args = parser.parse_args()
+    kinds, listing = score(args.data, args.predictions, args.mode)
+    print(f"{'description':16}  verdict right  one verdict always")
+    for kind, count in sorted(kinds.items()):
+        constant = max(count["there"], count["n"] - count["there"])
+        print(f"{kind:16}  {count['right']:>3} of {count['n']:<5}  {constant:>3} of {count['n']}")
+    print(f"colour and shape: {listing['in_form']} answers in the verdict's form, {listing['listing_right']} with the "
+          f"target's listing, {listing['verdict_wrong']} of those with a wrong verdict")
+
+
+if __name__ == "__main__":
+    main()
