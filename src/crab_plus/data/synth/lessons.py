@@ -65,8 +65,8 @@ class Lesson:
 
 def make_lesson(rng: np.random.Generator, tasks: Sequence[str] = LESSON_TASKS) -> Lesson:
     """A lesson of one of ``tasks``, drawn with equal odds: an avqa question (:func:`avqa_lesson`), a Ref-AVS
-    verdict (:func:`ref_avs_lesson`) or a random plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other candidate has
-    none of the kinds involved."""
+    verdict (:func:`ref_avs_lesson`) or a random plain matching case: the matching candidate shares the heard (a2v)
+    or seen (v2a) kind, the other candidate has none of the kinds involved."""
     from .annotate import target_text
     from .answers import choice
 
