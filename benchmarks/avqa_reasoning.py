@@ -19,15 +19,13 @@ of 12; the model wrote another question's focus).
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 from collections import defaultdict
 
-from crab_plus.data import load_avuie
 from crab_plus.data.synth.avqa import avqa_answer_from_focus, avqa_answer_from_reasoning
 from crab_plus.data.synth.scene import SHAPES
 from crab_plus.tasks import get_task
+from prediction_rows import prediction_arguments, task_rows
 
 COLUMNS = ("answer right", "reasoning's answer right", "answer = reasoning's", "focus's answer right")
 
@@ -40,16 +38,9 @@ def question_kind(question: str) -> str:
 def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int]]:
     """Question kind -> [answer right, reasoning's answer right, answer equal to the reasoning's, focus's answer right,
     questions]."""
-    samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["avqa"]}
-    with open(predictions) as file:
-        rows = [json.loads(line) for line in file]
-    rows = [row for row in rows if row.get("task") == "avqa" and row.get("mode", "both") == mode]
-    if not rows:
-        raise SystemExit(f"{predictions} has no avqa predictions in mode {mode!r}: evaluate with --tasks avqa.")
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     task = get_task("avqa")
-    for row in rows:
-        sample = samples[row["id"]]
+    for sample, row in task_rows(data, predictions, "avqa", mode):
         answer = task.parse(row["text"])
         reasoning = row["text"].rsplit("\n", 1)[0]
         implied = avqa_answer_from_reasoning(sample.question, reasoning)
@@ -65,11 +56,7 @@ def score(data: str, predictions: str, mode: str = "both") -> dict[str, list[int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data", help="the AVUIE_2 folder the evaluation ran on")
-    parser.add_argument("predictions", help="predictions.jsonl of `crab-plus evaluate`")
-    parser.add_argument("--mode", default="both", help="both, other_audio or other_video (an --ablate run)")
-    args = parser.parse_args()
+    args = prediction_arguments(__doc__.split("\n")[0])
     counts = score(args.data, args.predictions, args.mode)
     width = max(len(kind) for kind in counts)
     print(f"{'question':{width}}  " + "  ".join(COLUMNS))

@@ -19,13 +19,11 @@ The shipped model (stop 27's): 30 of 32, 17, 19 and 0 of 12; 28 listings right, 
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 from collections import Counter
 
-from crab_plus.data import load_avuie
 from crab_plus.tasks import get_task
+from prediction_rows import prediction_arguments, task_rows
 
 VERDICT = re.compile(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.")  # colour-and-shape reasoning: asked kind, listing
 
@@ -40,17 +38,10 @@ def description_kind(description: str) -> str:
 
 def score(data: str, predictions: str, mode: str = "both") -> tuple[dict[str, Counter], Counter]:
     """-> (kind -> Counter(right, n, there), colour-and-shape Counter(in_form, listing_right, verdict_wrong))."""
-    samples = {sample.id: sample for sample in load_avuie(data, "test").by_task()["ref_avs"]}
-    with open(predictions) as file:
-        rows = [json.loads(line) for line in file]
-    rows = [row for row in rows if row.get("task") == "ref_avs" and row.get("mode", "both") == mode]
-    if not rows:
-        raise SystemExit(f"{predictions} has no ref_avs predictions in mode {mode!r}: evaluate with --tasks ref_avs.")
     task = get_task("ref_avs")
     kinds: dict[str, Counter] = {}
     listing: Counter = Counter()
-    for row in rows:
-        sample = samples[row["id"]]
+    for sample, row in task_rows(data, predictions, "ref_avs", mode):
         truth = sample.ground_truth.exists
         said = getattr(task.parse(row["text"]), "exists", None)  # None: unparsed, counted wrong
         kind = description_kind(sample.description)
@@ -66,11 +57,7 @@ def score(data: str, predictions: str, mode: str = "both") -> tuple[dict[str, Co
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data", help="the AVUIE_2 folder the evaluation ran on")
-    parser.add_argument("predictions", help="predictions.jsonl of `crab-plus evaluate`")
-    parser.add_argument("--mode", default="both", help="both, other_audio or other_video (an --ablate run)")
-    args = parser.parse_args()
+    args = prediction_arguments(__doc__.split("\n")[0])
     kinds, listing = score(args.data, args.predictions, args.mode)
     print(f"{'description':16}  verdict right  one verdict always")
     for kind, count in sorted(kinds.items()):

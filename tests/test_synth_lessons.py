@@ -118,7 +118,44 @@ def test_avqa_lessons_put_the_question_in_the_prompt(tmp_path):
         parse_train_arguments({**base, "tasks": ["avqa"], "lesson_prompt": "none"})
 
 
-@pytest.mark.parametrize("lesson_prompt, tasks", [("full", None), ("none", None), ("full", ["a2v", "v2a", "avqa"])])
+def test_ref_avs_lessons_give_the_verdict_of_the_listed_kinds():
+    from crab_plus.data.synth.scene import COLOUR_OF_SHAPE
+
+    lessons = make_lessons(80, seed=3, tasks=["ref_avs"])
+    assert lessons == make_lessons(80, seed=3, tasks=["ref_avs"])
+    assert sum(l.open_end for l in lessons) >= 25 and sum(not l.open_end for l in lessons) >= 25
+    for lesson in lessons:
+        asked, listed, verdict = re.match(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.", lesson.target).groups()
+        assert lesson.description == f"the {COLOUR_OF_SHAPE[asked]} {asked}" and 2 <= len(listed.split(", ")) <= 3
+        assert verdict == ("yes" if asked in listed.split(", ") else "no")
+        if lesson.open_end:  # there: the lesson stops at its verdict (the place and box would need the frame)
+            assert verdict == "yes" and lesson.target.endswith("yes.")
+        else:  # not there: the whole target, parsed as the task's answer
+            assert verdict == "no" and get_task("ref_avs").parse(lesson.target).exists is False
+            assert f"Nothing in the frame is {lesson.description}." in lesson.target
+
+
+def test_open_ref_avs_lessons_end_at_their_verdict():
+    _, processor = tiny_crab_plus(seed=0)
+    lessons = make_lessons(8, seed=3, tasks=["ref_avs"])
+    assert {l.open_end for l in lessons} == {True, False}
+    batch = LessonCollator(processor, ["ks", "ref_avs"], lesson_tasks=["ref_avs"])(lessons)
+    assert batch["task_ids"].tolist() == [1] * len(lessons)
+    for row, lesson in enumerate(lessons):
+        ids = batch["input_ids"][row][batch["attention_mask"][row] == 1]
+        text = processor.tokenizer.decode(ids)
+        labelled = processor.tokenizer.decode(batch["labels"][row][batch["labels"][row] != -100])
+        assert text.index(lesson.description) < text.rindex(lesson.target)  # the description is in the prompt
+        if lesson.open_end:  # nothing after the verdict, not even the end of the turn
+            assert labelled == lesson.target and text.endswith(lesson.target)
+        else:
+            assert labelled == lesson.target + "<|im_end|>"
+    with pytest.raises(ConfigError, match="need their prompt"):
+        LessonCollator(processor, ["ref_avs"], with_prompt=False, lesson_tasks=["ref_avs"])
+
+
+@pytest.mark.parametrize("lesson_prompt, tasks", [("full", None), ("none", None), ("full", ["a2v", "v2a", "avqa"]),
+                                                  ("full", ["a2v", "ref_avs"])])
 def test_train_on_lessons_writes_a_full_model(tmp_path, lesson_prompt, tasks):
     out = tmp_path / "lessons"
     trainer = run_training({"model_name_or_path": "tiny", "lessons": 8, "lesson_prompt": lesson_prompt,

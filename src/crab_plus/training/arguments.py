@@ -38,7 +38,7 @@ class DataArguments:
     task_weights: list[str] | None = field(default=None, metadata={"help": "task:weight multipliers of the mixing weights, e.g. avqa:2 ks:2 (default 1 each)"})
     mixture_size: int | None = field(default=None, metadata={"help": "samples in the mixture (default: the sum of the task sizes; with task_weights, give enough that no task is down-sampled)"})
     lessons: int | None = field(default=None, metadata={"help": "this many generated text-only lessons (crab_plus.data.synth.lessons): instead of annotations, or mixed in with them"})
-    lesson_tasks: list[str] | None = field(default=None, metadata={"help": "the lessons' tasks, some of a2v, v2a, avqa (default: tasks when lessons are the only data, else a2v, v2a)"})
+    lesson_tasks: list[str] | None = field(default=None, metadata={"help": "the lessons' tasks, some of a2v, v2a, avqa, ref_avs (default: tasks when lessons are the only data, else a2v, v2a)"})
     lesson_prompt: str = field(default="full", metadata={"help": "full: a lesson is the task's chat prompt (random tokens for the media) and the reasoning; none: the assistant turn alone"})
 
     def __post_init__(self):

@@ -24,6 +24,13 @@ in view with its place and each sound with where it comes from, so the answer is
 words already written. A model trained on the clips wrote that reasoning right and still answered beside it (model
 card, (28)). An avqa lesson is a real AV-Synth avqa question and target (the recipe's scene sampler, no media
 rendered); it needs the prompt, which holds the question.
+
+Ref-AVS lessons (``tasks: [..., ref_avs]``) teach the verdict of a colour-and-shape description ("the red cross"):
+the frame's kinds, then whether the asked kind is among them ("Asked: cross. Frame: triangle, cross, yes."), the
+matching tasks' lookup again, which the clips alone did not teach (model card, (30)). When the kind is absent the
+lesson is the whole target ("... no. Nothing in the frame is the red cross." and the false answer); when it is
+there, what follows the verdict (the place, the box) comes from the frame, so the lesson ends at the verdict and is
+*open*: no end-of-turn token, nothing scored after "yes.". They need the prompt, which holds the description.
 """
 
 from __future__ import annotations
@@ -37,31 +44,37 @@ from .matching import a2v_reasoning, v2a_reasoning
 from .scene import SHAPES
 
 LESSON_TASKS = ("a2v", "v2a")  # the default lessons: the matching tasks' verdicts
-LESSON_KINDS = LESSON_TASKS + ("avqa",)  # every task there are lessons of
+LESSON_KINDS = LESSON_TASKS + ("avqa", "ref_avs")  # every task there are lessons of
+PROMPTED_KINDS = ("avqa", "ref_avs")  # their prompt holds what is asked (the question, the description)
 FILLER_TOKENS = (10, 100)  # min, max random tokens standing in for the media (more once decoded and re-tokenised)
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One text-only training sample: ``task`` (its prompt, no media, with ``question`` for avqa) and ``target``
-    (reasoning + answer)."""
+    """One text-only training sample: ``task`` (its prompt, no media, with ``question`` for avqa and
+    ``description`` for Ref-AVS) and ``target`` (reasoning + answer; with ``open_end`` only its beginning: no
+    end-of-turn token follows it)."""
 
     task: str
     target: str
     filler_seed: int
     question: str | None = None
+    description: str | None = None
+    open_end: bool = False
 
 
 def make_lesson(rng: np.random.Generator, tasks: Sequence[str] = LESSON_TASKS) -> Lesson:
-    """A lesson of one of ``tasks``, drawn with equal odds: an avqa question (:func:`avqa_lesson`) or a random
-    plain matching case: the matching candidate shares the heard (a2v) or seen (v2a) kind, the other candidate has
-    none of the kinds involved."""
+    """A lesson of one of ``tasks``, drawn with equal odds: an avqa question (:func:`avqa_lesson`), a Ref-AVS
+    verdict (:func:`ref_avs_lesson`) or a random plain matching case: the matching candidate shares the heard (a2v)
+    or seen (v2a) kind, the other candidate has none of the kinds involved."""
     from .annotate import target_text
     from .answers import choice
 
     task = tasks[int(rng.integers(len(tasks)))]
     if task == "avqa":
         return avqa_lesson(rng)
+    if task == "ref_avs":
+        return ref_avs_lesson(rng)
     correct = int(rng.integers(1, 3))
     shapes = [str(s) for s in rng.permutation(SHAPES)]
     own = shapes[:int(rng.integers(1, 3))]          # the matching clip's shapes, left to right
@@ -87,6 +100,26 @@ def avqa_lesson(rng: np.random.Generator) -> Lesson:
                   int(rng.integers(2**31)), asked.question)
 
 
+def ref_avs_lesson(rng: np.random.Generator) -> Lesson:
+    """A colour-and-shape Ref-AVS description and 2-3 random frame kinds (left to right), the asked kind among them
+    or not with equal odds: the whole target when it is absent, the reasoning up to its verdict when it is there."""
+    from .annotate import target_text
+    from .answers import referred
+    from .matching import presence_reasoning
+    from .scene import COLOUR_OF_SHAPE
+
+    shapes = [str(s) for s in rng.permutation(SHAPES)]
+    seen = shapes[:int(rng.integers(2, 4))]
+    asked = seen[int(rng.integers(len(seen)))] if rng.random() < 0.5 else shapes[-1]
+    description = f"the {COLOUR_OF_SHAPE[asked]} {asked}"
+    reasoning = presence_reasoning(asked, seen)
+    seed = int(rng.integers(2**31))
+    if asked in seen:
+        return Lesson("ref_avs", reasoning, seed, description=description, open_end=True)
+    target = target_text("ref_avs", referred(False), f"{reasoning} Nothing in the frame is {description}.")
+    return Lesson("ref_avs", target, seed, description=description)
+
+
 def make_lessons(n: int, seed: int = 0, tasks: Sequence[str] = LESSON_TASKS) -> list[Lesson]:
     """``n`` lessons of ``tasks`` (some of :data:`LESSON_KINDS`), the same for the same ``seed`` and ``tasks``."""
     check_lesson_tasks(tasks)
@@ -95,14 +128,16 @@ def make_lessons(n: int, seed: int = 0, tasks: Sequence[str] = LESSON_TASKS) -> 
 
 
 def check_lesson_tasks(tasks: Sequence[str], with_prompt: bool = True) -> None:
-    """ConfigError unless ``tasks`` is a non-empty list of tasks there are lessons of (avqa only ``with_prompt``)."""
+    """ConfigError unless ``tasks`` is a non-empty list of tasks there are lessons of (avqa and ref_avs only
+    ``with_prompt``)."""
     from ...errors import ConfigError
 
     unknown = [t for t in tasks if t not in LESSON_KINDS]
     if not tasks or unknown:
         raise ConfigError(f"lessons are of tasks {list(LESSON_KINDS)}; got {list(tasks)}: choose some of those.")
-    if not with_prompt and "avqa" in tasks:
-        raise ConfigError("avqa lessons need their prompt, which holds the question: use lesson_prompt: full.")
+    prompted = [t for t in tasks if t in PROMPTED_KINDS]
+    if not with_prompt and prompted:
+        raise ConfigError(f"{prompted} lessons need their prompt, which holds what is asked: use lesson_prompt: full.")
 
 
 class LessonCollator:
@@ -127,6 +162,9 @@ class LessonCollator:
         self.with_prompt = with_prompt
         # ordinary tokens only: the special tokens (media placeholders, chat markers) follow the learnt vocabulary
         self._ordinary = min(processor.tokenizer.all_special_ids + [len(processor.tokenizer)])
+        from ...processing.processing_crab_plus import END_OF_TURN
+
+        self._end_ids = processor.tokenizer(END_OF_TURN, add_special_tokens=False)["input_ids"]
 
     def prepare(self, lesson: Lesson):
         """One lesson -> ``processor.prepare``'s features (tokens only, no media)."""
@@ -139,11 +177,12 @@ class LessonCollator:
         rng = np.random.default_rng(lesson.filler_seed)
         filler_ids = rng.integers(0, self._ordinary, int(rng.integers(FILLER_TOKENS[0], FILLER_TOKENS[1] + 1)))
         filler = self.processor.tokenizer.decode(filler_ids.tolist())
-        instruction = task.instruction(question=lesson.question)  # avqa's holds the question
+        instruction = task.instruction(question=lesson.question, description=lesson.description)
         content = [{"type": "text", "text": f"{task.lead_text} {filler} {instruction}"}]
         prompt = self.processor.apply_chat_template([{"role": "user", "content": content}], tokenize=False,
                                                     add_generation_prompt=True)
-        return self.processor(text=prompt, target=lesson.target, return_tensors="pt")
+        features = self.processor(text=prompt, target=lesson.target, return_tensors="pt")
+        return _without_end_of_turn(features, self._end_ids) if lesson.open_end else features
 
     def __call__(self, lessons: Sequence[Lesson]):
         import torch
@@ -151,6 +190,18 @@ class LessonCollator:
         batch = self.processor.pad([self.prepare(lesson) for lesson in lessons], padding_side="right")
         batch["task_ids"] = torch.tensor([self.task_keys.index(l.task) for l in lessons], dtype=torch.long)  # (B,)
         return batch
+
+
+def _without_end_of_turn(features, end_ids: list[int]):
+    """An open lesson's features without the end-of-turn tokens the processor appends to every target, so nothing
+    after its last word is scored. Tensors of shape (1, L) -> (1, L - len(end_ids))."""
+    cut = len(end_ids)
+    if features["input_ids"][0, -cut:].tolist() != end_ids:
+        raise ValueError("the processor's features do not end with the end-of-turn tokens; cannot open the lesson.")
+    for key in ("input_ids", "attention_mask", "labels"):
+        if key in features:
+            features[key] = features[key][:, :-cut]
+    return features
 
 
 class MixedCollator:
