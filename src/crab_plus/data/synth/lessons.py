@@ -106,17 +106,17 @@ def ref_avs_lesson(rng: np.random.Generator) -> Lesson:
     from .annotate import target_text
     from .answers import referred
     from .matching import presence_reasoning
-    from .scene import COLOUR_OF_SHAPE
+    from .recipes import kind_description, nothing_fits
 
     shapes = [str(s) for s in rng.permutation(SHAPES)]
     seen = shapes[:int(rng.integers(2, 4))]
     asked = seen[int(rng.integers(len(seen)))] if rng.random() < 0.5 else shapes[-1]
-    description = f"the {COLOUR_OF_SHAPE[asked]} {asked}"
+    description = kind_description(asked)
     reasoning = presence_reasoning(asked, seen)
     seed = int(rng.integers(2**31))
     if asked in seen:
         return Lesson("ref_avs", reasoning, seed, description=description, open_end=True)
-    target = target_text("ref_avs", referred(False), f"{reasoning} Nothing in the frame is {description}.")
+    target = target_text("ref_avs", referred(False), f"{reasoning} {nothing_fits(description)}")
     return Lesson("ref_avs", target, seed, description=description)
 
 

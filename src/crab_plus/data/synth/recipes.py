@@ -329,6 +329,16 @@ def arig(rng, split: str, index: int, size: int) -> Example:
     return Example(record, A.box(obj.shape, box), why, "label_content", count > 1, media)
 
 
+def kind_description(shape: str) -> str:
+    """A colour-and-shape Ref-AVS description of a kind in its own colour: "the red circle"."""
+    return f"the {COLOUR_OF_SHAPE[shape]} {shape}"
+
+
+def nothing_fits(description: str) -> str:
+    """The Ref-AVS reasoning's sentence when nothing in the frame fits ``description``."""
+    return f"Nothing in the frame is {description}."
+
+
 def ref_avs(rng, split: str, index: int, size: int) -> Example:
     """Referring expressions that need the audio ("the sounding ...", "the silent ...") or only the picture
     ("the red circle"); false cases refer to nothing in the frame (null split). A colour-and-shape description is
@@ -353,7 +363,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
     elif kind == 2 and silent:  # names a visible object, but it is not the one making a sound: false
         description, conflict = f"the sounding {scene.objects[silent[0]].shape}", True
     elif kind == 3:  # an object of a kind that is not in the frame, with its kind's colour
-        description, asked = f"the {COLOUR_OF_SHAPE[absent_shape]} {absent_shape}", absent_shape
+        description, asked = kind_description(absent_shape), absent_shape
     else:
         referent = int(rng.integers(count))
         description, asked = f"the {scene.objects[referent].described}", scene.objects[referent].shape
@@ -364,7 +374,7 @@ def ref_avs(rng, split: str, index: int, size: int) -> Example:
         why = f"{description[0].upper()}{description[1:]} is {_placed(obj, masks[referent])}."
     else:
         answer = A.referred(False)
-        why = f"Nothing in the frame is {description}."
+        why = nothing_fits(description)
     if asked is not None:  # whether the named kind is in the frame, decided as the matching verdicts are
         why = f"{presence_reasoning(asked, _shapes_left_to_right(scene))} {why}"
     frame = f"media/{vid}/frames/{frame_idx}.png"
