@@ -125,13 +125,15 @@ def test_ref_avs_lessons_give_the_verdict_of_the_listed_kinds():
     assert lessons == make_lessons(80, seed=3, tasks=["ref_avs"])
     assert sum(l.open_end for l in lessons) >= 25 and sum(not l.open_end for l in lessons) >= 25
     for lesson in lessons:
-        asked, listed, verdict = re.match(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.", lesson.target).groups()
-        assert lesson.description == f"the {COLOUR_OF_SHAPE[asked]} {asked}" and 2 <= len(listed.split(", ")) <= 3
-        assert verdict == ("yes" if asked in listed.split(", ") else "no")
-        if lesson.open_end:  # there: the lesson stops at its verdict (the place and box would need the frame)
-            assert verdict == "yes" and lesson.target.endswith("yes.")
+        asked, listing = re.match(r"Asked: (\w+)\. Frame: ([\w, ]+)\.", lesson.target).groups()
+        judged = [pair.split(" ") for pair in listing.split(", ")]
+        assert lesson.description == f"the {COLOUR_OF_SHAPE[asked]} {asked}" and 2 <= len(judged) <= 3
+        assert all(verdict == ("yes" if kind == asked else "no") for kind, verdict in judged)
+        there = asked in [kind for kind, _ in judged]
+        if lesson.open_end:  # there: the lesson stops after its listing (the place and box would need the frame)
+            assert there and lesson.target.endswith(f"Frame: {listing}.")
         else:  # not there: the whole target, parsed as the task's answer
-            assert verdict == "no" and get_task("ref_avs").parse(lesson.target).exists is False
+            assert not there and get_task("ref_avs").parse(lesson.target).exists is False
             assert f"Nothing in the frame is {lesson.description}." in lesson.target
 
 

@@ -16,13 +16,17 @@ def verdict(kind_matches: bool, correct: bool) -> str:
     return YES if correct else LOOK_ALIKE
 
 
+def kinds_with_verdicts(kinds: list[str], wanted: str, correct: bool = True) -> str:
+    """Each of ``kinds`` with its verdict: is it the ``wanted`` kind. -> "square no, circle yes" """
+    return ", ".join(f"{kind} {verdict(kind == wanted, correct)}" for kind in kinds)
+
+
 def a2v_reasoning(heard: str, videos: list[list[str]], correct: int) -> str:
     """``heard``: the sounding kind; ``videos``: the shapes each video shows (left to right); ``correct``: 1 or 2.
     -> "Heard: circle. Video 1: square no, triangle no. Video 2: circle yes." """
     parts = [f"Heard: {heard}."]
     for number, shapes in enumerate(videos, start=1):
-        kinds = ", ".join(f"{shape} {verdict(shape == heard, number == correct)}" for shape in shapes)
-        parts.append(f"Video {number}: {kinds}.")
+        parts.append(f"Video {number}: {kinds_with_verdicts(shapes, heard, number == correct)}.")
     return " ".join(parts)
 
 
@@ -36,6 +40,7 @@ def v2a_reasoning(seen: list[str], heard: list[str], correct: int) -> str:
 
 
 def presence_reasoning(asked: str, seen: list[str]) -> str:
-    """Ref-AVS with a colour-and-shape description: is the named kind among the frame's (left to right)?
-    -> "Asked: triangle. Frame: square, circle, no." """
-    return f"Asked: {asked}. Frame: {', '.join(seen)}, {YES if asked in seen else NO}."
+    """Ref-AVS with a colour-and-shape description: is the named kind among the frame's (left to right)? Each kind
+    gets its verdict, as a video's kinds in a2v (the asked kind in the heard kind's place).
+    -> "Asked: triangle. Frame: square no, circle no." """
+    return f"Asked: {asked}. Frame: {kinds_with_verdicts(seen, asked)}."
