@@ -82,7 +82,7 @@ def test_shipped_accelerate_configs_load():
 
 def test_shipped_model_stages_chain_into_each_other():
     # stage 0 (captions only) -> 0a (the lessons' reasoning alone) -> 0b (full text-only matching lessons; both the
-    # language model only; a third of 0b's lessons avqa) -> stage 1 (every task, all weights, lessons mixed in) -> stage
+    # language model only; a quarter of 0b's lessons avqa, a quarter Ref-AVS) -> stage 1 (every task, all weights, lessons mixed in) -> stage
     # 1k (ks alone) -> stage 1c (ks, avqa and the matching tasks drawn more often, avqa lessons mixed in) -> stage 2
     # (I-LoRA on the frozen backbone); every stage in bfloat16 autocast
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
@@ -93,12 +93,12 @@ def test_shipped_model_stages_chain_into_each_other():
     assert short_adapter.train_parts == ["text", "lm_head"]
     lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
     assert lessons_model.model_name_or_path == short.output_dir and lessons_data.annotations is None
-    assert lessons_data.lesson_prompt == "full" and lessons_data.tasks == ["a2v", "v2a", "avqa"]
+    assert lessons_data.lesson_prompt == "full" and lessons_data.tasks == ["a2v", "v2a", "avqa", "ref_avs"]
     assert lessons_data.lessons == lessons.max_steps * lessons.per_device_train_batch_size  # each lesson once
     assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
-    assert backbone_data.lessons == 2400 and backbone_data.lesson_task_keys() == ["a2v", "v2a", "avqa"]
+    assert backbone_data.lessons == 2400 and backbone_data.lesson_task_keys() == ["a2v", "v2a", "avqa", "ref_avs"]
     action_model, action_data, action_adapter, action = parse_train_arguments("synth_action")
     assert action_model.model_name_or_path == backbone.output_dir and action_data.tasks == ["ks"]
     assert action_data.mixture_size == action.max_steps * action.per_device_train_batch_size  # ks's 400 clips, 8 passes
