@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 from itertools import accumulate
+from typing import Sequence
 
 import torch
 from transformers import AutoModelForMultimodalLM, AutoProcessor
@@ -65,13 +66,14 @@ def teacher_forced(model, collator, lessons) -> tuple[torch.Tensor, torch.Tensor
 Cases = dict[tuple[str, int, str], list[int]]  # (task, candidate 1 or 2, the right verdict) -> [right, total]
 
 
-def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16) -> tuple[int, int, int, Cases]:
+def score_lessons(model, processor, n: int, seed: int, batch_size: int = 16,
+                  tasks: Sequence[str] = LESSON_TASKS) -> tuple[int, int, int, Cases]:
     """-> (verdict tokens right, verdict tokens, lessons with every verdict right, per-case counts) over ``n``
-    lessons of ``seed``."""
-    collator = LessonCollator(processor, list(LESSON_TASKS))
+    lessons of ``tasks`` and ``seed``."""
+    collator = LessonCollator(processor, list(tasks), lesson_tasks=tasks)
     verdicts = verdict_token_ids(processor.tokenizer)
     verdict_words = {int(i): processor.tokenizer.decode(i).strip() for i in verdicts}  # id -> "yes" / "no"
-    lessons = make_lessons(n, seed=seed)
+    lessons = make_lessons(n, seed=seed, tasks=tasks)
     whole = 0
     cases: Cases = defaultdict(lambda: [0, 0])
     for start in range(0, n, batch_size):
@@ -113,22 +115,6 @@ def score_avqa_answers(model, processor, n: int, seed: int, batch_size: int = 16
     return answers, focus_words
 
 
-def score_refavs_verdicts(model, processor, n: int, seed: int, batch_size: int = 16) -> dict[str, list[int]]:
-    """Of ``n`` held-out Ref-AVS lessons of ``seed`` (the asked kind among the frame's or not): every verdict token
-    of their reasoning ("... Frame: triangle, cross, yes."), teacher-forced, by the right verdict -> [right, total]."""
-    collator = LessonCollator(processor, ["ref_avs"], lesson_tasks=["ref_avs"])
-    verdicts = verdict_token_ids(processor.tokenizer)
-    lessons = make_lessons(n, seed=seed, tasks=["ref_avs"])
-    by_truth: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for start in range(0, n, batch_size):
-        labels, predicted = teacher_forced(model, collator, lessons[start:start + batch_size])
-        for row, position in torch.isin(labels, verdicts).nonzero().tolist():
-            case = by_truth[processor.tokenizer.decode([int(labels[row, position])]).strip()]
-            case[0] += int(predicted[row, position] == labels[row, position])
-            case[1] += 1
-    return dict(by_truth)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model", help="a Crab+ model folder (e.g. crab-plus-synth-lessons)")
@@ -150,12 +136,14 @@ def main() -> None:
         right, focus_words = score_avqa_answers(model, processor, args.n, args.seed)
         print(f"avqa lessons answered right (teacher-forced): {right}/{args.n}")
         print(f"avqa focus sentences begun with the question kind's word (teacher-forced): {focus_words}/{args.n}")
-    if args.ref_avs:
-        by_truth = score_refavs_verdicts(model, processor, args.n, args.seed)
-        right = sum(case_right for case_right, _ in by_truth.values())
-        cases = ", ".join(f"right verdict {truth!r}: {r}/{t}" for truth, (r, t) in sorted(by_truth.items()))
-        total = sum(case_total for _, case_total in by_truth.values())
-        print(f"Ref-AVS lessons' verdicts right (teacher-forced, {args.n} lessons): {right}/{total} ({cases})")
+    if args.ref_avs:  # every verdict token of the Ref-AVS lessons, by the right verdict
+        right, total, _, ref_cases = score_lessons(model, processor, args.n, args.seed, tasks=["ref_avs"])
+        by_truth: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (_, _, truth), (case_right, case_total) in ref_cases.items():
+            by_truth[truth][0] += case_right
+            by_truth[truth][1] += case_total
+        counts = ", ".join(f"right verdict {truth!r}: {r}/{t}" for truth, (r, t) in sorted(by_truth.items()))
+        print(f"Ref-AVS lessons' verdicts right (teacher-forced, {args.n} lessons): {right}/{total} ({counts})")
 
 
 if __name__ == "__main__":
