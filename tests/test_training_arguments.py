@@ -108,11 +108,12 @@ def test_shipped_model_stages_chain_into_each_other():
     assert action_adapter.train_parts == motion_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
     assert motion.learning_rate < backbone.learning_rate
     assert motion_data.lessons == 1600 and motion_data.lesson_task_keys() == ["avqa"]
-    assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0, "a2v": 3.0, "v2a": 3.0}
-    # every task's train samples once a pass, weighted: five tasks of 320, avqa 3 x 320, ks 8 x 320, a2v and v2a 3 x
+    assert motion_data.task_weight_map() == {"avqa": 5.0, "ks": 8.0, "a2v": 5.0, "v2a": 3.0}
+    # every task's train samples once a pass, weighted: five tasks of 320, avqa and a2v 5 x 320, ks 8 x 320, v2a 3 x
     # 320, four box tasks of 1,280 (docs/training.md's second synth make)
-    assert motion_data.mixture_size == 320 * (5 + 3 + 8 + 3 + 3) + 1280 * 4
+    assert motion_data.mixture_size == 320 * (5 + 5 + 8 + 5 + 3) + 1280 * 4
     ilora_model, ilora_data, ilora_adapter, ilora = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
     assert all(stage.bf16 for stage in (align, short, lessons, backbone, action, motion, ilora))
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
+    assert ilora_data.lessons == 800 and ilora_data.lesson_task_keys() == ["avqa"]
