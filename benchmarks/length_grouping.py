@@ -7,7 +7,7 @@ together (crab_plus.training.lengths estimates the lengths without decoding medi
 number of batches both ways from one training config's mixture and, alternating between the two, times a forward
 and backward pass of each on the given model; it prints the share of padding and the time ratio.
 
-    python benchmarks/length_grouping.py synth_motion crab-plus-synth-continue --batches 24 annotations=synth_data/AVUIE_2
+    python benchmarks/length_grouping.py synth_motion crab-plus-synth-backbone --batches 24 annotations=synth_data/AVUIE_2
 
 Results (stage 1c's mixture of the shipped recipe, 24 batches of 8 each way, the stop-24 stage 1b model, 2 threads,
 stop 28): padding 24.6 % of the tokens with random batches and 0.8 % grouped; 0.965 and 0.766 s per forward and

@@ -7,7 +7,7 @@ emulated and may be slower. This script draws random batches from one training c
 times a forward and backward pass of each both ways on the given model; it prints the time ratio and how far the
 bfloat16 loss is from the float32 one.
 
-    python benchmarks/mixed_precision.py synth_motion crab-plus-synth-continue --batches 12 annotations=synth_data/AVUIE_2
+    python benchmarks/mixed_precision.py synth_motion crab-plus-synth-backbone --batches 12 annotations=synth_data/AVUIE_2
 
 Results (stage 1c's mixture, 12 batches of 8, the stop-24 stage 1b model, 2 threads of an AMD EPYC with
 AVX512-BF16, stop 29): 0.894 s float32, 0.681 s bf16, a ratio of 0.76 (the same in a second run; 0.72 with a first

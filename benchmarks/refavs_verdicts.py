@@ -4,17 +4,19 @@ AV-Synth's Ref-AVS describes the object four ways: by colour and shape ("the red
 object making a steady tone"), as sounding ("the sounding cross": in the test split always a silent one, so "not
 there") or as silent ("the silent diamond"). For each kind this prints how often the model's answer says "there"
 exactly when the object is there, next to what always answering the kind's most frequent verdict gets. For
-colour-and-shape descriptions, whose reasoning lists the frame's kinds before a verdict ("Asked: cross. Frame:
-triangle, cross, yes."), it also counts the answers in that form, those whose listing is the target's, and of those
-the ones whose verdict is still wrong: a right listing with a wrong verdict is the in-context lookup failing, not
-the eyes (model card, (30)).
+colour-and-shape descriptions, whose reasoning lists the frame's kinds, each with its verdict ("Asked: cross. Frame:
+triangle no, cross yes."), it also counts the answers in that form, those whose listing is the target's, and of
+those the ones with a wrong verdict: a right listing with a wrong verdict is the in-context lookup failing, not the
+eyes (model card, (30)).
 
     crab-plus evaluate MODEL --data synth_data/AVUIE_2 --out eval --tasks ref_avs --sam-model box
     python benchmarks/refavs_verdicts.py synth_data/AVUIE_2 eval/predictions.jsonl
 
 Results (model card (30), the recipe-from-nothing run of stop 35): colour and shape 15 of 32 (always "there" 18),
 making a sound 17 of 17, silent 19 of 19, sounding 12 of 12; 28 listings right, 15 of them with a wrong verdict.
-The shipped model (stop 27's): 30 of 32, 17, 19 and 0 of 12; 28 listings right, none with a wrong verdict.
+The shipped model (stop 27's): 30 of 32, 17, 19 and 0 of 12; 28 listings right, none with a wrong verdict. Stop 36's
+run, with this per-kind form and Ref-AVS lessons (model card, (31)): 27 of 32, 17, 19, 12 of 12; 18 listings right,
+one with a wrong verdict.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from collections import Counter
 from crab_plus.tasks import get_task
 from prediction_rows import prediction_arguments, task_rows
 
-VERDICT = re.compile(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.")  # colour-and-shape reasoning: asked kind, listing
+VERDICT = re.compile(r"Asked: (\w+)\. Frame: ([\w, ]+)\.")  # colour-and-shape reasoning: asked kind, listing
+
+
+def judged_kinds(listing: str) -> dict[str, str]:
+    """"square no, circle yes" -> {"square": "no", "circle": "yes"}."""
+    return dict(pair.split(" ", 1) for pair in listing.split(", ") if " " in pair)
 
 
 def description_kind(description: str) -> str:
@@ -50,9 +57,10 @@ def score(data: str, predictions: str, mode: str = "both") -> tuple[dict[str, Co
         if kind == "colour and shape":
             given, target = VERDICT.match(row["text"]), VERDICT.match(sample.target)
             if given is not None and target is not None:
-                right_listing = set(given.group(2).split(", ")) == set(target.group(2).split(", "))
+                given_kinds, target_kinds = judged_kinds(given.group(2)), judged_kinds(target.group(2))
+                right_listing = set(given_kinds) == set(target_kinds)
                 listing.update(in_form=1, listing_right=right_listing,
-                               verdict_wrong=right_listing and given.group(3) != target.group(3))
+                               verdict_wrong=right_listing and given_kinds != target_kinds)
     return kinds, listing
 
 

@@ -16,10 +16,10 @@ from crab_plus.testing import tiny_crab_plus, tiny_synth
 from crab_plus.training.run import run_training
 
 
-def _verdicts(target: str) -> list[tuple[str, list[str], str]]:
-    """'Video 1: square, triangle, no.' -> [("1", ["square", "triangle"], "no"), ...] for both tasks' formats."""
-    return [(n, items.split(", "), verdict)
-            for n, items, verdict in re.findall(r"(?:Video|Audio) (\d): ([a-z, ]+?), (yes|no)\.", target)]
+def _verdicts(target: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """'Video 1: square no, triangle no.' -> [("1", [("square", "no"), ("triangle", "no")]), ...] (both tasks)."""
+    return [(n, re.findall(r"([a-z]+) (yes|no)", kinds))
+            for n, kinds in re.findall(r"(?:Video|Audio) (\d): ([a-z, ]+)\.", target)]
 
 
 def test_lessons_are_consistent_plain_matching_cases():
@@ -28,15 +28,17 @@ def test_lessons_are_consistent_plain_matching_cases():
     assert {l.task for l in lessons} == {"a2v", "v2a"}
     for lesson in lessons:
         answer = get_task(lesson.task).parse(lesson.target)
-        verdicts = _verdicts(lesson.target)
-        assert [v for _, _, v in verdicts].count("yes") == 1, lesson.target
-        assert verdicts[answer.index - 1][2] == "yes"
-        if lesson.task == "a2v":  # the heard kind is in the matching video only
+        candidates = _verdicts(lesson.target)
+        assert len(candidates) == 2, lesson.target
+        flat = [v for _, kinds in candidates for _, v in kinds]
+        assert flat.count("yes") == 1, lesson.target
+        assert "yes" in [v for _, v in candidates[answer.index - 1][1]]
+        if lesson.task == "a2v":  # each kind's verdict: is it the heard kind
             heard = re.match(r"Heard: (\w+)\.", lesson.target).group(1)
-            assert [heard in shapes for _, shapes, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
-        else:  # the matching audio's kind is among the seen shapes, the other's is not
+            assert all((kind == heard) == (v == "yes") for _, kinds in candidates for kind, v in kinds)
+        else:  # each audio's kind: is it among the seen shapes
             seen = re.match(r"Seen: ([a-z, ]+)\.", lesson.target).group(1).split(", ")
-            assert [kinds[0] in seen for _, kinds, _ in verdicts] == [v == "yes" for _, _, v in verdicts]
+            assert all((kind in seen) == (v == "yes") for _, kinds in candidates for kind, v in kinds)
 
 
 def test_collator_labels_only_the_target_after_a_random_filler():
@@ -123,13 +125,15 @@ def test_ref_avs_lessons_give_the_verdict_of_the_listed_kinds():
     assert lessons == make_lessons(80, seed=3, tasks=["ref_avs"])
     assert sum(l.open_end for l in lessons) >= 25 and sum(not l.open_end for l in lessons) >= 25
     for lesson in lessons:
-        asked, listed, verdict = re.match(r"Asked: (\w+)\. Frame: (.*), (yes|no)\.", lesson.target).groups()
-        assert lesson.description == f"the {COLOUR_OF_SHAPE[asked]} {asked}" and 2 <= len(listed.split(", ")) <= 3
-        assert verdict == ("yes" if asked in listed.split(", ") else "no")
-        if lesson.open_end:  # there: the lesson stops at its verdict (the place and box would need the frame)
-            assert verdict == "yes" and lesson.target.endswith("yes.")
+        asked, listing = re.match(r"Asked: (\w+)\. Frame: ([\w, ]+)\.", lesson.target).groups()
+        judged = [pair.split(" ") for pair in listing.split(", ")]
+        assert lesson.description == f"the {COLOUR_OF_SHAPE[asked]} {asked}" and 2 <= len(judged) <= 3
+        assert all(verdict == ("yes" if kind == asked else "no") for kind, verdict in judged)
+        there = asked in [kind for kind, _ in judged]
+        if lesson.open_end:  # there: the lesson stops after its listing (the place and box would need the frame)
+            assert there and lesson.target.endswith(f"Frame: {listing}.")
         else:  # not there: the whole target, parsed as the task's answer
-            assert verdict == "no" and get_task("ref_avs").parse(lesson.target).exists is False
+            assert not there and get_task("ref_avs").parse(lesson.target).exists is False
             assert f"Nothing in the frame is {lesson.description}." in lesson.target
 
 

@@ -81,28 +81,39 @@ def test_shipped_accelerate_configs_load():
 
 
 def test_shipped_model_stages_chain_into_each_other():
-    # stage 0 (captions only) -> 0b (text-only matching lessons, the language model only) -> stage 1 (every task,
-    # all weights) -> stage 1b (every task, avqa drawn three times as often) -> stage 1c (ks eight times as often)
-    # -> stage 2 (I-LoRA on the frozen backbone)
+    # stage 0 (captions only) -> 0a (the lessons' reasoning alone) -> 0b (full text-only matching lessons; both the
+    # language model only; a quarter of 0b's lessons avqa, a quarter Ref-AVS) -> stage 1 (every task, all weights, lessons mixed in) -> stage
+    # 1k (ks alone) -> stage 1c (ks, avqa and the matching tasks drawn more often, avqa lessons mixed in) -> stage 2
+    # (I-LoRA on the frozen backbone); every stage in bfloat16 autocast
     _, align_data, align_adapter, align = parse_train_arguments("synth_align")
     assert align_data.tasks == ["avcap"] and align_adapter.adapter == "none"
+    short_model, short_data, short_adapter, short = parse_train_arguments("synth_lessons_short")
+    assert short_model.model_name_or_path == align.output_dir and short_data.lesson_prompt == "none"
+    assert short_data.lessons == short.max_steps * short.per_device_train_batch_size  # each lesson once
+    assert short_adapter.train_parts == ["text", "lm_head"]
     lessons_model, lessons_data, lessons_adapter, lessons = parse_train_arguments("synth_lessons")
-    assert lessons_model.model_name_or_path == align.output_dir and lessons_data.annotations is None
+    assert lessons_model.model_name_or_path == short.output_dir and lessons_data.annotations is None
+    assert lessons_data.lesson_prompt == "full" and lessons_data.tasks == ["a2v", "v2a", "avqa", "ref_avs"]
     assert lessons_data.lessons == lessons.max_steps * lessons.per_device_train_batch_size  # each lesson once
     assert lessons_adapter.adapter == "none" and lessons_adapter.train_parts == ["text", "lm_head"]
     backbone_model, backbone_data, _, backbone = parse_train_arguments("synth_backbone")
     assert backbone_model.model_name_or_path == lessons.output_dir and backbone_data.tasks is None
-    continue_model, continue_data, continue_adapter, continued = parse_train_arguments("synth_continue")
-    assert continue_model.model_name_or_path == backbone.output_dir and continue_data.task_weight_map() == {"avqa": 3.0}
-    assert continue_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
-    assert continued.learning_rate < backbone.learning_rate
+    assert backbone_data.lesson_task_keys() == ["a2v", "v2a", "avqa", "ref_avs"]
+    assert backbone_data.lessons // 4 == 800  # avqa's 800 lessons, as when it was a third of 2,400
+    action_model, action_data, action_adapter, action = parse_train_arguments("synth_action")
+    assert action_model.model_name_or_path == backbone.output_dir and action_data.tasks == ["ks"]
+    assert action_data.mixture_size == action.max_steps * action.per_device_train_batch_size  # ks's 400 clips, 8 passes
     motion_model, motion_data, motion_adapter, motion = parse_train_arguments("synth_motion")
-    assert motion_model.model_name_or_path == continued.output_dir and motion_adapter.train_parts == [
-        "vision", "audio", "text", "lm_head"]
-    assert motion_data.task_weight_map() == {"avqa": 3.0, "ks": 8.0}
-    # every task's train samples once a pass, weighted: seven tasks of 320, avqa 3 x 320, ks 8 x 320, four box tasks of
-    # 1,280 (docs/training.md's second synth make)
-    assert motion_data.mixture_size == 320 * (7 + 3 + 8) + 1280 * 4
-    ilora_model, ilora_data, ilora_adapter, _ = parse_train_arguments("synth_ilora")
+    assert motion_model.model_name_or_path == action.output_dir
+    assert action_adapter.train_parts == motion_adapter.train_parts == ["vision", "audio", "text", "lm_head"]
+    assert motion.learning_rate < backbone.learning_rate
+    assert motion_data.lessons == 1600 and motion_data.lesson_task_keys() == ["avqa"]
+    assert motion_data.task_weight_map() == {"avqa": 5.0, "ks": 8.0, "a2v": 5.0, "v2a": 3.0}
+    # every task's train samples once a pass, weighted: five tasks of 320, avqa and a2v 5 x 320, ks 8 x 320, v2a 3 x
+    # 320, four box tasks of 1,280 (docs/training.md's second synth make)
+    assert motion_data.mixture_size == 320 * (5 + 5 + 8 + 5 + 3) + 1280 * 4
+    ilora_model, ilora_data, ilora_adapter, ilora = parse_train_arguments("synth_ilora")
     assert ilora_model.model_name_or_path == motion.output_dir and ilora_adapter.adapter == "ilora"
+    assert all(stage.bf16 for stage in (align, short, lessons, backbone, action, motion, ilora))
     assert ilora_data.task_weight_map() == {"avqa": 3.0, "ref_avs": 3.0}
+    assert ilora_data.lessons == 800 and ilora_data.lesson_task_keys() == ["avqa"]

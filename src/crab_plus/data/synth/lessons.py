@@ -26,11 +26,12 @@ card, (28)). An avqa lesson is a real AV-Synth avqa question and target (the rec
 rendered); it needs the prompt, which holds the question.
 
 Ref-AVS lessons (``tasks: [..., ref_avs]``) teach the verdict of a colour-and-shape description ("the red cross"):
-the frame's kinds, then whether the asked kind is among them ("Asked: cross. Frame: triangle, cross, yes."), the
-matching tasks' lookup again, which the clips alone did not teach (model card, (30)). When the kind is absent the
-lesson is the whole target ("... no. Nothing in the frame is the red cross." and the false answer); when it is
-there, what follows the verdict (the place, the box) comes from the frame, so the lesson ends at the verdict and is
-*open*: no end-of-turn token, nothing scored after "yes.". They need the prompt, which holds the description.
+each of the frame's kinds with its verdict, whether it is the asked kind ("Asked: cross. Frame: triangle no, cross
+yes."), the matching tasks' lookup again, which the clips alone did not teach (model card, (30)). When the kind is
+absent the lesson is the whole target ("... cross no. Nothing in the frame is the red cross." and the false
+answer); when it is there, what follows the listing (the place, the box) comes from the frame, so the lesson ends
+with the listing and is *open*: no end-of-turn token, nothing scored after it. They need the prompt, which holds
+the description.
 """
 
 from __future__ import annotations
