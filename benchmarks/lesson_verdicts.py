@@ -11,8 +11,9 @@ all right.
     python benchmarks/lesson_verdicts.py crab-plus-synth-lessons --n 64 [--avqa]
 
 `--ref-avs` also scores every verdict token of n held-out Ref-AVS lessons (is the described kind among the frame's
-kinds listed just before), by the right verdict. The shipped model, never trained on these lessons: 53 of 64 (34 of
-35 "yes", 19 of 29 "no"): its matching lookup, in the same form, carries over to them.
+kinds listed just before), by the right verdict. Stop 27's shipped model, never trained on these lessons: 53 of 64
+(34 of 35 "yes", 19 of 29 "no"): its matching lookup, in the same form, carries over to them. Stop 37's, trained on
+them in the per-kind form (model card, (31), (32)): 158 of 158 verdicts, and 163 of 164 matching verdicts.
 
 `--avqa` also scores held-out avqa lessons (`lessons` with `tasks: [a2v, v2a, avqa]`): the answer, read off the
 reasoning by the question, predicted whole, and the first word of the reasoning's focus sentence, which names the
@@ -21,9 +22,9 @@ question's kind ("Sounds heard: two.", "The square: silent."; docs/synth.md), bo
 clip-trained model: 47 of 64. With the focus sentence (model card, (29)): after stage 0b 36 answers and 48 focus
 words of 64, after stage 1 11 and 25, after stage 1c 30 and 30 (the most frequent first word alone: about 18).
 
-Results (64 lessons, seed 12345; model card (17), (18)): the shipped model's backbone (after stage 1) 122 of 128
-verdicts, 58 of 64 lessons wholly right, right in every case (the weakest: a2v's first candidate when the answer is
-"no", 8 of 12). The same recipe run again on stop 22's machine: after stage 0b 103 of 128 and 39 of 64 (97 and 36
+Results (64 lessons, seed 12345; model card (17), (18)): stop 19's shipped model's backbone (after stage 1) 122 of
+128 verdicts, 58 of 64 lessons wholly right, right in every case (the weakest: a2v's first candidate when the answer
+is "no", 8 of 12). The same recipe run again on stop 22's machine: after stage 0b 103 of 128 and 39 of 64 (97 and 36
 after 400 more steps; 87 and 23 with seed 43), every second verdict right and nearly every first one "yes" (a2v: 1
 of 12 "no" right, v2a: 3 of 12): a plain lesson has one match, so the second verdict is the first one's opposite,
 and the model learnt that and the prior instead of the comparison. After stage 1 (where look-alike records begin
